@@ -1,0 +1,158 @@
+"""Build the bundled shop and the measured tables of its data card (``data/README.md``).
+
+``python -m gnnrec_utils.datacard`` regenerates ``data/shop`` and rewrites the blocks
+between ``<!-- BEGIN name -->`` and ``<!-- END name -->`` in ``data/README.md``.
+``--sizes`` also times every size preset in a fresh process (slow: the large one
+writes ~10 M events).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gnnrec_utils import stats
+from gnnrec_utils.data import Shop, write_shop
+from gnnrec_utils.metrics import recall_ndcg, topk_excluding
+from gnnrec_utils.split import ShopSplit, temporal_split
+from gnnrec_utils.synthetic import SIZES, START_TIMESTAMP, TAOBAO_SHARES, generate_shop, related_category_pairs
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def fmt(x) -> str:
+    """Numbers as the card prints them: ints with separators, floats with 3 decimals."""
+    if isinstance(x, (int, np.integer)):
+        return f"{x:,}"
+    return f"{x:.3f}"
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A plain GitHub markdown table of ``df`` (index as the first column)."""
+    head = [df.index.name or ""] + [str(c) for c in df.columns]
+    rows = [[str(i)] + [fmt(v) if not isinstance(v, str) else v for v in r]
+            for i, r in zip(df.index, df.itertuples(index=False))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def shares_table(events: pd.DataFrame) -> pd.DataFrame:
+    """Behaviour shares (%) of the log beside Taobao UserBehavior's."""
+    ours = stats.behavior_shares(events) * 100
+    ref = pd.Series(TAOBAO_SHARES).reindex(ours.index) * 100
+    df = pd.DataFrame({"this log (%)": ours, "Taobao UserBehavior (%)": ref})
+    df["difference (points)"] = df.iloc[:, 0] - df.iloc[:, 1]
+    return df.rename_axis("behavior")
+
+
+def shape_table(shop: Shop, split: ShopSplit) -> pd.DataFrame:
+    """Long tails, sessions, rhythm, funnel, related categories and cold start."""
+    s = {k: v for k, v in stats.summary(shop.events).items() if not k.startswith("share ")}
+    related, other = stats.category_lift(shop.events, related_category_pairs("default"))
+    s["co-engagement lift, related categories"] = related
+    s["co-engagement lift, other category pairs"] = other
+    for key in ("user_id", "item_id"):
+        day = stats.first_seen_day(shop.events, key, START_TIMESTAMP)
+        s[f"{key[:-3]}s first seen on the last 2 days"] = int((day >= day.max() - 1).sum())
+    report = split.cold_report()
+    s["test target users unseen in training"] = int(report.loc["cold users", "test"])
+    s["test target pairs on items unseen in training"] = int(report.loc["pairs on cold items", "test"])
+    return pd.DataFrame({"value": [fmt(v) for v in s.values()]}, index=list(s)).rename_axis("property")
+
+
+def signal_table(split: ShopSplit, k: int = 20) -> pd.DataFrame:
+    """Recall/NDCG@k on validation targets of three scorers: what attributes and history carry."""
+    train, users = split.train, split.targets("valid").user_id.unique()
+    pop = torch.as_tensor(split.item_popularity(), dtype=torch.float64)
+    segment = (split.users.age_group * 2 + split.users.gender).to_numpy()
+    seg_pop = np.zeros((segment.max() + 1, split.num_items))
+    np.add.at(seg_pop, (segment[train.user_id], train.item_id.to_numpy()), 1.0)
+    seg_pop = torch.as_tensor(seg_pop / seg_pop.sum(1, keepdims=True))
+    r = np.zeros((split.num_users, split.num_items))
+    r[train.user_id.to_numpy(), train.item_id.to_numpy()] = 1.0
+    norm = np.sqrt(r.sum(0)) + 1e-12
+    sim = torch.as_tensor((r.T @ r) / norm[:, None] / norm[None, :])
+    sim.fill_diagonal_(0.0)
+    r = torch.as_tensor(r)
+    scorers = {
+        "popularity (no signal about the user)": lambda u: pop.expand(len(u), -1),
+        "popularity in the user's age-gender segment (attributes)": lambda u: seg_pop[segment[u]] + 1e-9 * pop,
+        "item-kNN over the user's history (history)": lambda u: r[u] @ sim + 1e-9 * pop,
+    }
+    rows = {}
+    for name, fn in scorers.items():
+        top = topk_excluding(fn, users, split.history("valid"), k)
+        rows[name] = recall_ndcg(top, users, split.targets("valid"))
+    return pd.DataFrame(rows).T.rename_axis("scorer (validation day)")
+
+
+def measure_size(size: str, seed: int = 0) -> dict:
+    """Generate ``size`` in this process; seconds and peak resident memory (MiB)."""
+    t = time.perf_counter()
+    shop = generate_shop(size, seed)
+    seconds = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"users": shop.num_users, "items": shop.num_items, "events": len(shop.events),
+            "generation seconds": round(seconds, 1), "peak memory (MiB)": round(peak)}
+
+
+def sizes_table() -> pd.DataFrame:
+    """``measure_size`` for every preset, each in a fresh Python process."""
+    rows = {}
+    for size in SIZES:
+        code = f"import json; from gnnrec_utils.datacard import measure_size; print(json.dumps(measure_size({size!r})))"
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
+    return pd.DataFrame(rows).T.rename_axis("size")
+
+
+def card_blocks(shop: Shop) -> dict[str, str]:
+    """The generated blocks of the card, as markdown, keyed by block name."""
+    split = temporal_split(shop)
+    return {
+        "shares": markdown_table(shares_table(shop.events)),
+        "shape": markdown_table(shape_table(shop, split)),
+        "signal": markdown_table(signal_table(split)),
+    }
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    """Replace what stands between the BEGIN/END markers of block ``name``."""
+    pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"data/README.md has no block '{name}' (<!-- BEGIN {name} --> ... <!-- END {name} -->)")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Regenerate data/shop and the data card's tables.")
+    parser.add_argument("--sizes", action="store_true", help="also time every size preset (slow)")
+    args = parser.parse_args(argv)
+    shop = generate_shop("default", seed=0)
+    write_shop(shop, DATA_DIR / "shop")
+    write_blocks(card_blocks(shop))
+    if args.sizes:
+        write_blocks({"sizes": markdown_table(sizes_table())})
+    print(f"wrote {DATA_DIR / 'shop'} and {DATA_DIR / 'README.md'}")
+
+
+def write_blocks(blocks: dict[str, str]) -> None:
+    """Rewrite the named generated blocks of ``data/README.md``."""
+    card = DATA_DIR / "README.md"
+    text = card.read_text()
+    for name, body in blocks.items():
+        text = replace_block(text, name, body)
+    card.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""A global temporal split into train / validation / test, and the series' target.
+
+The split is *global*: one cut time for everyone. Everything before
+``valid_start`` is training, ``[valid_start, test_start)`` is validation and
+``test_start`` onwards is test. A per-user leave-last-out split would train on
+one shopper's Tuesday while testing another's Monday, so models would learn
+the future's popularity; a random split would be worse (notebook 01 measures it).
+
+**Prediction target.** The series predicts, for each shopper, the items they will
+*fav, cart or buy* in the evaluation period among items they have **not**
+interacted with before. Page views (``pv``) are input only: they are 90 % of the
+log and cheap, while fav / cart / buy show intent. Buys alone (2 % of events) are
+too few per shopper on a laptop-sized log for stable metrics.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gnnrec_utils.data import Shop
+
+#: Behaviours that count as a positive in evaluation.
+TARGET_BEHAVIORS = ("fav", "cart", "buy")
+DAY = 86_400
+#: Offset of the shop's local time from UTC, in seconds (Taobao: China, UTC+8).
+TZ_OFFSET = 8 * 3600
+
+
+@dataclass
+class ShopSplit:
+    """The object that travels through the series: tables, the three periods, statistics.
+
+    Attributes:
+        users, items: attribute tables, indexed 0..num_users-1 / 0..num_items-1.
+        train, valid, test: events of each period (all behaviours).
+        valid_start, test_start: the cut timestamps.
+    """
+
+    users: pd.DataFrame
+    items: pd.DataFrame
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame
+    valid_start: int
+    test_start: int
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def num_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def num_items(self) -> int:
+        return len(self.items)
+
+    def history(self, period: str) -> pd.DataFrame:
+        """Events known before ``period`` starts: train for valid; train + valid for test."""
+        if period == "valid":
+            return self.train
+        if period == "test":
+            return pd.concat([self.train, self.valid], ignore_index=True)
+        raise ValueError(f"period must be 'valid' or 'test', got {period!r}")
+
+    def targets(self, period: str) -> pd.DataFrame:
+        """Distinct (user_id, item_id) pairs to predict in ``period``.
+
+        A pair counts when the user favs, carts or buys the item in the period and
+        had no event of any behaviour on it in ``history(period)``.
+        """
+        if period not in self._cache:
+            ev = getattr(self, period)
+            pairs = ev.loc[ev.behavior.isin(TARGET_BEHAVIORS), ["user_id", "item_id"]].drop_duplicates()
+            seen = self.history(period)[["user_id", "item_id"]].drop_duplicates()
+            merged = pairs.merge(seen, how="left", indicator=True)
+            self._cache[period] = merged.loc[merged._merge == "left_only", ["user_id", "item_id"]] \
+                .sort_values(["user_id", "item_id"]).reset_index(drop=True)
+        return self._cache[period]
+
+    def item_popularity(self) -> np.ndarray:
+        """Number of training events per item (0 for items unseen in training)."""
+        return np.bincount(self.train.item_id, minlength=self.num_items)
+
+    def user_degree(self) -> np.ndarray:
+        """Number of distinct items each user interacted with in training."""
+        pairs = self.train[["user_id", "item_id"]].drop_duplicates()
+        return np.bincount(pairs.user_id, minlength=self.num_users)
+
+    def cold_report(self) -> pd.DataFrame:
+        """Per period: target pairs and users, and how many are cold (absent from training)."""
+        warm_users = set(self.train.user_id.unique())
+        warm_items = set(self.train.item_id.unique())
+        rows = {}
+        for period in ("valid", "test"):
+            t = self.targets(period)
+            users = t.user_id.unique()
+            rows[period] = {
+                "target pairs": len(t),
+                "target users": len(users),
+                "cold users": int((~np.isin(users, list(warm_users))).sum()),
+                "pairs of cold users": int((~t.user_id.isin(warm_users)).sum()),
+                "pairs on cold items": int((~t.item_id.isin(warm_items)).sum()),
+            }
+        return pd.DataFrame(rows)
+
+
+def local_day_start(timestamp: int) -> int:
+    """The timestamp of the local midnight at or before ``timestamp``."""
+    return int((timestamp + TZ_OFFSET) // DAY * DAY - TZ_OFFSET)
+
+
+def temporal_split(shop: Shop, valid_days: int = 1, test_days: int = 1) -> ShopSplit:
+    """Split ``shop`` at local midnights: the last ``test_days`` days are test, the
+    ``valid_days`` before them validation, everything earlier training."""
+    last_midnight = local_day_start(int(shop.events.timestamp.max()))
+    test_start = last_midnight - (test_days - 1) * DAY
+    valid_start = test_start - valid_days * DAY
+    if valid_start <= shop.events.timestamp.min():
+        raise ValueError(f"the log spans too few days for {valid_days} validation "
+                         f"and {test_days} test day(s)")
+    ts = shop.events.timestamp
+    return ShopSplit(
+        users=shop.users, items=shop.items,
+        train=shop.events[ts < valid_start].reset_index(drop=True),
+        valid=shop.events[(ts >= valid_start) & (ts < test_start)].reset_index(drop=True),
+        test=shop.events[ts >= test_start].reset_index(drop=True),
+        valid_start=valid_start, test_start=test_start,
+    )
+
+
+def random_split(shop: Shop, valid_frac: float, test_frac: float, seed: int = 0) -> ShopSplit:
+    """A random split of events, **for demonstration only**: it leaks the future.
+
+    Notebook 01 uses it to measure what a random split would let a model see.
+    """
+    rng = np.random.default_rng(seed)
+    u = rng.random(len(shop.events))
+    part = np.where(u < test_frac, 2, np.where(u < test_frac + valid_frac, 1, 0))
+    ev = shop.events
+    return ShopSplit(
+        users=shop.users, items=shop.items,
+        train=ev[part == 0].reset_index(drop=True),
+        valid=ev[part == 1].reset_index(drop=True),
+        test=ev[part == 2].reset_index(drop=True),
+        valid_start=-1, test_start=-1,
+    )

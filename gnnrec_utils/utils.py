@@ -1,0 +1,36 @@
+"""Small helpers every notebook uses: seeding and a friendly version check."""
+from __future__ import annotations
+
+import random
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+import torch
+
+#: Versions the notebooks were run with; older ones may work but are not tested.
+TESTED_VERSIONS = {"torch": "2.13", "torch_geometric": "2.8", "pandas": "3.1", "numpy": "2.4"}
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's global generators (for notebook code only:
+    the package's own functions take an explicit ``seed`` or ``generator``)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def check_versions(tested: dict[str, str] = TESTED_VERSIONS) -> dict[str, str]:
+    """Return installed versions of the kit's main packages; warn (never fail) when a
+    package is missing or its major.minor differs from the tested one."""
+    found = {}
+    for name, want in tested.items():
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            warnings.warn(f"{name} is not installed; the notebooks were tested with {want}", stacklevel=2)
+            continue
+        if ".".join(found[name].split("+")[0].split(".")[:2]) != want:
+            warnings.warn(f"{name} {found[name]} is installed; the notebooks were tested with {want}.x",
+                          stacklevel=2)
+    return found
