@@ -1,0 +1,111 @@
+"""Encoders: from ids and attributes to vectors.
+
+A node's vector is the sum of an ID embedding (what the model learns about this
+very user or item from its history) and one embedding per attribute (what it
+shares with every node of the same age group, category, brand, price band …).
+Summing keeps the dimension fixed and lets a node without history — a cold user
+or item — still get a meaningful vector from its attributes alone.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+USER_ATTRIBUTES = ("age_group", "gender", "city_tier")
+ITEM_ATTRIBUTES = ("category_id", "brand_id", "price_band")
+
+
+def price_bands(price: pd.Series | np.ndarray, num_bands: int = 10) -> np.ndarray:
+    """Price as a band 0..num_bands-1, by deciles of log price over the catalogue."""
+    log_price = np.log1p(np.asarray(price, dtype=np.float64))
+    edges = np.quantile(log_price, np.linspace(0, 1, num_bands + 1)[1:-1])
+    return np.searchsorted(edges, log_price, side="right")
+
+
+def attribute_codes(table: pd.DataFrame, columns: tuple[str, ...]) -> tuple[Tensor, list[int]]:
+    """Integer codes of ``columns`` as a (rows, len(columns)) LongTensor, and each
+    column's number of codes (its largest code + 1)."""
+    codes = torch.tensor(table[list(columns)].to_numpy(dtype=np.int64))
+    return codes, [int(c) + 1 for c in codes.max(0).values]
+
+
+def user_attribute_codes(users: pd.DataFrame) -> tuple[Tensor, list[int]]:
+    """Codes of age group, gender and city tier for every user."""
+    return attribute_codes(users, USER_ATTRIBUTES)
+
+
+def item_attribute_codes(items: pd.DataFrame, num_bands: int = 10) -> tuple[Tensor, list[int]]:
+    """Codes of category, brand and price band for every item."""
+    return attribute_codes(items.assign(price_band=price_bands(items.price, num_bands)), ITEM_ATTRIBUTES)
+
+
+class AttributeEncoder(nn.Module):
+    """Sum of one learned embedding per categorical attribute.
+
+    Args:
+        cardinalities: number of codes of each attribute.
+        embedding_dim: size of the output vectors.
+    """
+
+    def __init__(self, cardinalities: list[int], embedding_dim: int):
+        super().__init__()
+        self.tables = nn.ModuleList(nn.Embedding(c, embedding_dim) for c in cardinalities)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for table in self.tables:
+            nn.init.normal_(table.weight, std=0.1)
+
+    def forward(self, codes: Tensor) -> Tensor:
+        """``codes``: (n, num_attributes) LongTensor → (n, embedding_dim)."""
+        return sum(table(codes[:, j]) for j, table in enumerate(self.tables))
+
+
+class NodeEncoder(nn.Module):
+    """ID embedding plus attribute embeddings, combined by ``"sum"`` or ``"concat"``.
+
+    ``"sum"`` adds the ID vector and the attribute vector; ``"concat"`` concatenates
+    them and maps the result back to ``embedding_dim`` with a small MLP (more
+    expressive, more parameters, slower to train). With ``use_ids=False`` only the
+    attributes are used: every node with the same attributes gets the same vector.
+
+    Args:
+        num_nodes: number of users (or items).
+        cardinalities: number of codes of each attribute.
+        embedding_dim: size of the output vectors.
+        combine: ``"sum"`` (default) or ``"concat"``.
+        use_ids: whether to learn an ID embedding per node.
+    """
+
+    def __init__(self, num_nodes: int, cardinalities: list[int], embedding_dim: int,
+                 combine: str = "sum", use_ids: bool = True):
+        super().__init__()
+        if combine not in ("sum", "concat"):
+            raise ValueError(f"combine must be 'sum' or 'concat', got {combine!r}")
+        self.combine, self.use_ids = combine, use_ids
+        self.ids = nn.Embedding(num_nodes, embedding_dim) if use_ids else None
+        self.attributes = AttributeEncoder(cardinalities, embedding_dim)
+        self.mlp = (nn.Sequential(nn.Linear(2 * embedding_dim, embedding_dim), nn.ReLU(),
+                                  nn.Linear(embedding_dim, embedding_dim))
+                    if combine == "concat" and use_ids else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.ids is not None:
+            nn.init.normal_(self.ids.weight, std=0.1)
+        self.attributes.reset_parameters()
+        for layer in self.mlp or []:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+
+    def forward(self, codes: Tensor, node_ids: Tensor | None = None) -> Tensor:
+        """Vectors of the nodes ``node_ids`` (all nodes when ``None``) with attribute ``codes``."""
+        attr = self.attributes(codes)
+        if self.ids is None:
+            return attr
+        ids = self.ids.weight if node_ids is None else self.ids(node_ids)
+        if self.mlp is None:
+            return ids + attr
+        return self.mlp(torch.cat([ids, attr], dim=1))

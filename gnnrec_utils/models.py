@@ -1,0 +1,186 @@
+"""Recommendation models with one interface.
+
+Every model is a :class:`Recommender`: ``get_embedding()`` returns the user and item
+vectors, ``score(users, items)`` scores pairs by a dot product, and
+``recommend(users, k, exclude=...)`` ranks all items for each user. The graph a model
+propagates over is data, not a parameter: it is passed to the constructor and kept
+out of ``state_dict()``, so a checkpoint holds weights only.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from gnnrec_utils.encoders import NodeEncoder
+from gnnrec_utils.metrics import topk_excluding
+from gnnrec_utils.propagation import compact_csr, lightgcn_embedding, propagate
+
+NO_PAIRS = pd.DataFrame({"user_id": pd.Series(dtype=np.int64), "item_id": pd.Series(dtype=np.int64)})
+
+
+class Recommender(nn.Module):
+    """Base class: subclasses implement ``get_embedding`` and ``ego_embedding``."""
+
+    def __init__(self, num_users: int, num_items: int):
+        super().__init__()
+        self.num_users, self.num_items = num_users, num_items
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        """``(user_emb, item_emb)`` of shapes (num_users, d) and (num_items, d)."""
+        raise NotImplementedError
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        """The layer-0 parameters a batch touches, for L2 regularisation."""
+        raise NotImplementedError
+
+    def score(self, users: Tensor, items: Tensor) -> Tensor:
+        """Dot-product scores of (user, item) pairs; ``items`` may be (B,) or (B, m)."""
+        user_emb, item_emb = self.get_embedding()
+        u = user_emb[users]
+        return (u.unsqueeze(1) * item_emb[items]).sum(-1) if items.dim() == 2 else (u * item_emb[items]).sum(-1)
+
+    @torch.no_grad()
+    def recommend(self, users, k: int = 10, exclude: pd.DataFrame | None = None) -> np.ndarray:
+        """Top-``k`` item ids for each of ``users`` over all items.
+
+        Args:
+            users: user ids (array-like).
+            k: list length.
+            exclude: (user_id, item_id) pairs never to recommend, e.g. the history.
+        """
+        user_emb, item_emb = self.get_embedding()
+        users = np.asarray(users, dtype=np.int64)
+        return topk_excluding(lambda u: user_emb[u] @ item_emb.T, users,
+                              NO_PAIRS if exclude is None else exclude, k)
+
+    def extra_repr(self) -> str:
+        return f"num_users={self.num_users}, num_items={self.num_items}"
+
+
+class MatrixFactorization(Recommender):
+    r"""Matrix factorisation: :math:`\hat y_{ui} = e_u^\top e_i`, trained with BPR
+    (Rendle et al., UAI 2009, https://arxiv.org/abs/1205.2618). The non-graph baseline.
+
+    Args:
+        num_users, num_items: catalogue sizes.
+        embedding_dim: vector size. (default: 64)
+    """
+
+    def __init__(self, num_users: int, num_items: int, embedding_dim: int = 64):
+        super().__init__(num_users, num_items)
+        self.user = nn.Embedding(num_users, embedding_dim)
+        self.item = nn.Embedding(num_items, embedding_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.user.weight, std=0.1)
+        nn.init.normal_(self.item.weight, std=0.1)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        return self.user.weight, self.item.weight
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.user(users), self.item(items)]
+
+
+class LightGCN(Recommender):
+    r"""LightGCN (He et al., SIGIR 2020, https://arxiv.org/abs/2002.02126).
+
+    .. math::
+        E^{(l+1)} = \hat{A} E^{(l)}, \qquad E = \frac{1}{L+1} \sum_{l=0}^{L} E^{(l)}
+
+    over the symmetric normalised user-item adjacency :math:`\hat A`, with the fast
+    propagation of :mod:`gnnrec_utils.propagation`.
+
+    Args:
+        adj: normalised adjacency from ``gnnrec_utils.graph.normalized_adjacency``.
+        num_users, num_items: catalogue sizes (users are nodes ``0..num_users-1``).
+        embedding_dim: vector size. (default: 64)
+        num_layers: propagation layers :math:`L`. (default: 3)
+    """
+
+    def __init__(self, adj: Tensor, num_users: int, num_items: int,
+                 embedding_dim: int = 64, num_layers: int = 3):
+        super().__init__(num_users, num_items)
+        self.adj = compact_csr(adj)
+        self.num_layers = num_layers
+        self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.embedding.weight, std=0.1)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        out = lightgcn_embedding(self.adj, self.embedding.weight, self.num_layers)
+        return out[:self.num_users], out[self.num_users:]
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.embedding(users), self.embedding(items + self.num_users)]
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, num_layers={self.num_layers}"
+
+
+class MultiBehaviorGCN(Recommender):
+    r"""A heterogeneous GNN over the multi-behaviour graph, with attribute encoders.
+
+    Layer 0 encodes every node from its ID and attributes
+    (:class:`~gnnrec_utils.encoders.NodeEncoder`). Each layer propagates over one
+    normalised adjacency per behaviour and mixes them with learned weights:
+
+    .. math::
+        E^{(l+1)} = \sum_{b} \mathrm{softmax}(w)_b \, \hat{A}_b E^{(l)}, \qquad
+        E = \frac{1}{L+1} \sum_{l=0}^{L} E^{(l)}
+
+    Per-relation convolutions in the LightGCN style (no weight matrices, no
+    non-linearity) keep it fast on a CPU; ``to_hetero`` with SAGEConv is the general
+    PyG route (notebook 02 shows it).
+
+    Args:
+        adjs: one normalised adjacency per behaviour, ``{behavior: adj}``.
+        user_codes, item_codes: attribute codes, (num_users, a) and (num_items, b).
+        user_cardinalities, item_cardinalities: number of codes of each attribute.
+        embedding_dim: vector size. (default: 64)
+        num_layers: propagation layers. (default: 2)
+        use_ids: learn an ID embedding per node besides the attributes. (default: True)
+    """
+
+    def __init__(self, adjs: dict[str, Tensor], user_codes: Tensor, item_codes: Tensor,
+                 user_cardinalities: list[int], item_cardinalities: list[int],
+                 embedding_dim: int = 64, num_layers: int = 2, use_ids: bool = True):
+        super().__init__(len(user_codes), len(item_codes))
+        self.behaviors = list(adjs)
+        self.adjs = [compact_csr(a) for a in adjs.values()]
+        self.user_codes, self.item_codes = user_codes, item_codes
+        self.num_layers = num_layers
+        self.user_encoder = NodeEncoder(self.num_users, user_cardinalities, embedding_dim, use_ids=use_ids)
+        self.item_encoder = NodeEncoder(self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids)
+        self.behavior_logits = nn.Parameter(torch.zeros(len(self.adjs)))
+
+    def reset_parameters(self) -> None:
+        self.user_encoder.reset_parameters()
+        self.item_encoder.reset_parameters()
+        nn.init.zeros_(self.behavior_logits)
+
+    def behavior_weights(self) -> dict[str, float]:
+        """The learned mixing weight of each behaviour's graph."""
+        return dict(zip(self.behaviors, torch.softmax(self.behavior_logits, 0).tolist()))
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        x = torch.cat([self.user_encoder(self.user_codes), self.item_encoder(self.item_codes)])
+        weights = torch.softmax(self.behavior_logits, 0)
+        out = x
+        for _ in range(self.num_layers):
+            x = sum(w * propagate(adj, x) for w, adj in zip(weights, self.adjs))
+            out = out + x
+        out = out / (self.num_layers + 1)
+        return out[:self.num_users], out[self.num_users:]
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.user_encoder(self.user_codes[users], users),
+                self.item_encoder(self.item_codes[items], items)]
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, behaviors={self.behaviors}, num_layers={self.num_layers}"

@@ -1,0 +1,161 @@
+"""Training with negative sampling, early stopping on validation NDCG@K, checkpoints.
+
+One loop for every model of :mod:`gnnrec_utils.models`: each step draws a batch of
+positive (user, item) pairs, one negative item per pair, scores both with the model,
+and minimises BPR or binary cross-entropy plus an L2 penalty on the batch's layer-0
+embeddings. After every epoch the model ranks all items for the validation users;
+training stops when NDCG@K has not improved for ``patience`` epochs and the best
+weights are restored.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from gnnrec_utils.losses import bce_loss, bpr_loss, l2_reg
+from gnnrec_utils.metrics import recall_ndcg
+from gnnrec_utils.models import Recommender
+from gnnrec_utils.sampling import (PositiveSet, hard_negatives, popularity_negatives,
+                                   sample_bpr_batch, uniform_negatives, walk_pairs)
+from gnnrec_utils.split import ShopSplit
+
+LOSSES = {"bpr": bpr_loss, "bce": bce_loss}
+SAMPLERS = ("uniform", "popularity", "hard", "walk")
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of :func:`train`.
+
+    ``sampler``: ``"uniform"`` negatives; ``"popularity"`` negatives drawn in proportion
+    to training popularity ** 0.75; ``"hard"``: the highest-scoring of
+    ``num_candidates`` uniform candidates; ``"walk"``: uniform negatives, but half of
+    each batch's positives come from random walks (an item ``walk_length`` hops or
+    fewer away), the rest from the training pairs.
+    """
+
+    num_epochs: int = 50
+    batch_size: int = 2048
+    lr: float = 5e-3
+    reg_weight: float = 1e-4
+    loss: str = "bpr"
+    sampler: str = "uniform"
+    num_candidates: int = 10
+    walk_length: int = 3
+    top_k: int = 10
+    patience: int = 5
+    batches_per_epoch: int | None = None  # default: one pass over the positive pairs
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
+
+
+def warm_target_users(split: ShopSplit, period: str) -> np.ndarray:
+    """Users with a target in ``period`` and at least one training event.
+
+    Cold users have no learned vector in a transductive model; notebook 05 serves them.
+    """
+    users = split.targets(period).user_id.unique()
+    return users[np.isin(users, split.train.user_id.unique())]
+
+
+@torch.no_grad()
+def evaluate(model: Recommender, split: ShopSplit, period: str = "valid", k: int = 10,
+             users: np.ndarray | None = None) -> dict[str, float]:
+    """Recall@k and NDCG@k over all items, each user's history excluded.
+
+    ``users`` defaults to :func:`warm_target_users`.
+    """
+    model.eval()
+    users = warm_target_users(split, period) if users is None else users
+    top = model.recommend(users, k, exclude=split.history(period))
+    return recall_ndcg(top, users, split.targets(period))
+
+
+def batch_triples(model: Recommender, positives: PositiveSet, config: TrainConfig,
+                  popularity: torch.Tensor | None, generator: torch.Generator):
+    """One batch of (users, positive items, negative items) for ``config.sampler``."""
+    users, pos = sample_bpr_batch(positives, config.batch_size, generator=generator)
+    if config.sampler == "walk":
+        half = config.batch_size // 2
+        walk_u, walk_i = walk_pairs(positives, half, config.walk_length, generator=generator)
+        users, pos = torch.cat([users[:config.batch_size - half], walk_u]), torch.cat([pos[:config.batch_size - half], walk_i])
+    if config.sampler == "popularity":
+        neg = popularity_negatives(positives, users, popularity, generator=generator)
+    elif config.sampler == "hard":
+        neg = hard_negatives(model.score, positives, users, config.num_candidates, generator=generator)
+    else:
+        neg = uniform_negatives(positives, users, generator=generator)
+    return users, pos, neg
+
+
+def train_step(model: Recommender, optimizer: torch.optim.Optimizer, users, pos, neg,
+               config: TrainConfig) -> float:
+    """One optimiser step on a batch; returns the loss."""
+    model.train()
+    user_emb, item_emb = model.get_embedding()
+    u = user_emb[users]
+    pos_scores, neg_scores = (u * item_emb[pos]).sum(-1), (u * item_emb[neg]).sum(-1)
+    loss = LOSSES[config.loss](pos_scores, neg_scores)
+    loss = loss + config.reg_weight * l2_reg(*model.ego_embedding(users, torch.cat([pos, neg])),
+                                             batch_size=len(users))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def train(model: Recommender, split: ShopSplit, positives: PositiveSet,
+          config: TrainConfig = TrainConfig(), progress: bool = True) -> pd.DataFrame:
+    """Train ``model`` on ``positives``; early-stop on validation NDCG@``top_k``.
+
+    Returns one row per epoch: mean loss, validation recall and NDCG, seconds. The
+    model ends with the weights of its best validation epoch.
+    """
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    popularity = torch.tensor(split.item_popularity(), dtype=torch.float)
+    steps = config.batches_per_epoch or math.ceil(len(positives) / config.batch_size)
+    rows, best, best_state, start = [], -1.0, None, time.perf_counter()
+    bar = tqdm(range(config.num_epochs), desc=type(model).__name__, disable=not progress)
+    for epoch in bar:
+        losses = [train_step(model, optimizer, *batch_triples(model, positives, config, popularity, generator),
+                             config) for _ in range(steps)]
+        metrics = evaluate(model, split, "valid", config.top_k)
+        rows.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), **metrics,
+                     "seconds": time.perf_counter() - start})
+        ndcg = metrics[f"ndcg@{config.top_k}"]
+        bar.set_postfix(loss=f"{rows[-1]['loss']:.4f}", ndcg=f"{ndcg:.4f}")
+        if ndcg > best:
+            best, best_state, since = ndcg, copy.deepcopy(model.state_dict()), 0
+        else:
+            since += 1
+            if since >= config.patience:
+                break
+    model.load_state_dict(best_state)
+    return pd.DataFrame(rows).set_index("epoch")
+
+
+def save_checkpoint(model: Recommender, path: str | Path) -> None:
+    """Save the model's weights (not the graph) to ``path``."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+
+
+def load_checkpoint(model: Recommender, path: str | Path) -> Recommender:
+    """Load weights saved by :func:`save_checkpoint` into ``model`` (``weights_only=True``:
+    a checkpoint cannot run code when loaded)."""
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model

@@ -1,0 +1,71 @@
+"""Models: the shared interface against direct computations."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.models import LightGCN, MatrixFactorization, MultiBehaviorGCN
+from gnnrec_utils.propagation import lightgcn_embedding
+from gnnrec_utils.synthetic import generate_shop
+from gnnrec_utils.training import load_checkpoint, save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return generate_shop("tiny", seed=0)
+
+
+def test_lightgcn_embedding_is_the_layer_average(shop):
+    adj = normalized_adjacency(shop.events, shop.num_users, shop.num_items)
+    model = LightGCN(adj, shop.num_users, shop.num_items, embedding_dim=8, num_layers=2)
+    dense, e0 = adj.to_dense(), model.embedding.weight.detach()
+    expected = (e0 + dense @ e0 + dense @ (dense @ e0)) / 3
+    user_emb, item_emb = model.get_embedding()
+    torch.testing.assert_close(torch.cat([user_emb, item_emb]).detach(), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_score_is_a_dot_product_for_pairs_and_candidate_lists():
+    model = MatrixFactorization(4, 5, embedding_dim=3)
+    users, items = torch.tensor([0, 3]), torch.tensor([4, 1])
+    expected = (model.user.weight[users] * model.item.weight[items]).sum(1)
+    torch.testing.assert_close(model.score(users, items), expected)
+    many = model.score(users, torch.tensor([[4, 1], [1, 0]]))
+    torch.testing.assert_close(many[0, 0], expected[0])
+    torch.testing.assert_close(many[1, 0], (model.user.weight[3] * model.item.weight[1]).sum())
+    torch.testing.assert_close(many[1, 1], (model.user.weight[3] * model.item.weight[0]).sum())
+
+
+def test_recommend_matches_brute_force_and_excludes_history():
+    torch.manual_seed(0)
+    model = MatrixFactorization(5, 12, embedding_dim=4)
+    exclude = pd.DataFrame({"user_id": [0, 0, 3], "item_id": [1, 7, 2]})
+    top = model.recommend([0, 3], k=4, exclude=exclude)
+    scores = (model.user.weight @ model.item.weight.T).detach().numpy()
+    scores[0, [1, 7]] = scores[3, 2] = -np.inf
+    assert top.tolist() == [np.argsort(-scores[0], kind="stable")[:4].tolist(),
+                            np.argsort(-scores[3], kind="stable")[:4].tolist()]
+
+
+def test_multibehavior_gcn_with_one_behavior_is_lightgcn_over_encoded_inputs(shop):
+    adj = normalized_adjacency(shop.events, shop.num_users, shop.num_items)
+    uc, ucard = user_attribute_codes(shop.users)
+    ic, icard = item_attribute_codes(shop.items)
+    model = MultiBehaviorGCN({"all": adj}, uc, ic, ucard, icard, embedding_dim=8, num_layers=2)
+    x = torch.cat([model.user_encoder(uc), model.item_encoder(ic)])
+    expected = lightgcn_embedding(adj, x, num_layers=2)
+    user_emb, item_emb = model.get_embedding()
+    torch.testing.assert_close(torch.cat([user_emb, item_emb]), expected, atol=1e-6, rtol=1e-5)
+    assert model.behavior_weights() == {"all": 1.0}
+
+
+def test_checkpoints_hold_weights_only_and_round_trip(shop, tmp_path):
+    adj = normalized_adjacency(shop.events, shop.num_users, shop.num_items)
+    model = LightGCN(adj, shop.num_users, shop.num_items, embedding_dim=4)
+    assert list(model.state_dict()) == ["embedding.weight"]  # the graph is data, not a weight
+    save_checkpoint(model, tmp_path / "ckpt" / "lightgcn.pt")
+    other = LightGCN(adj, shop.num_users, shop.num_items, embedding_dim=4)
+    assert not torch.equal(other.embedding.weight, model.embedding.weight)
+    load_checkpoint(other, tmp_path / "ckpt" / "lightgcn.pt")
+    torch.testing.assert_close(other.embedding.weight, model.embedding.weight)
