@@ -112,7 +112,8 @@ def sizes_table() -> pd.DataFrame:
         code = f"import json; from gnnrec_utils.datacard import measure_size; print(json.dumps(measure_size({size!r})))"
         out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
         rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
-    return pd.DataFrame(rows).T.rename_axis("size")
+    table = pd.DataFrame(rows).T.rename_axis("size")
+    return table.astype({c: int for c in ("users", "items", "events", "peak memory (MiB)")}).astype(object)
 
 
 def card_blocks(shop: Shop) -> dict[str, str]:

@@ -24,18 +24,39 @@ def topk_excluding(score_fn: Callable[[np.ndarray], torch.Tensor], users: np.nda
         k: list length.
         chunk: users per chunk; memory is ``chunk * num_items`` floats.
     """
+    users = np.asarray(users, dtype=np.int64)
     out = np.empty((len(users), k), dtype=np.int64)
-    ex = exclude[exclude.user_id.isin(users)]
-    row_of = pd.Series(np.arange(len(users)), index=users)
+    row_of = np.full(max(users.max(initial=-1), exclude.user_id.max() if len(exclude) else -1) + 1, -1)
+    row_of[users] = np.arange(len(users))
+    ex_row = row_of[exclude.user_id.to_numpy()]
+    keep = ex_row >= 0
+    ex_row, ex_item = ex_row[keep], exclude.item_id.to_numpy()[keep]
     for lo in range(0, len(users), chunk):
-        batch = users[lo:lo + chunk]
-        scores = torch.as_tensor(score_fn(batch), dtype=torch.float64).clone()
-        sel = ex[ex.user_id.isin(batch)]
-        rows = torch.tensor(row_of[sel.user_id].to_numpy() - lo)
-        scores[rows, torch.tensor(sel.item_id.to_numpy())] = -torch.inf
-        # stable sort on -score: equal scores keep ascending item id
-        out[lo:lo + chunk] = torch.sort(-scores, dim=1, stable=True).indices[:, :k].numpy()
+        scores = torch.as_tensor(score_fn(users[lo:lo + chunk]), dtype=torch.float64).clone()
+        sel = (ex_row >= lo) & (ex_row < lo + chunk)
+        scores[torch.tensor(ex_row[sel] - lo), torch.tensor(ex_item[sel])] = -torch.inf
+        out[lo:lo + chunk] = stable_topk(scores, k).numpy()
     return out
+
+
+def stable_topk(scores: torch.Tensor, k: int, margin: int = 16) -> torch.Tensor:
+    """Indices of the ``k`` largest scores per row, equal scores in ascending index order.
+
+    Same result as a stable sort of ``-scores``, but sorts only the ``k + margin`` best
+    of each row (``torch.topk`` leaves the order of equal scores unspecified); rows whose
+    ties run past that window fall back to the full stable sort.
+    """
+    m = min(k + margin, scores.shape[1])
+    values, index = torch.topk(scores, m, dim=1)
+    by_id = torch.argsort(index, dim=1)
+    values, index = values.gather(1, by_id), index.gather(1, by_id)
+    order = torch.sort(-values, dim=1, stable=True).indices
+    top = index.gather(1, order)[:, :k]
+    sorted_values = values.gather(1, order)
+    spill = (sorted_values[:, k - 1] == sorted_values[:, m - 1]) & (m < scores.shape[1])
+    if spill.any():
+        top[spill] = torch.sort(-scores[spill], dim=1, stable=True).indices[:, :k]
+    return top
 
 
 def hit_matrix(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> np.ndarray:
@@ -45,12 +66,19 @@ def hit_matrix(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> np
                     dtype=bool).reshape(top.shape)
 
 
-def recall_ndcg(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> dict[str, float]:
-    """Recall@k and NDCG@k averaged over ``users`` (each must have a relevant item)."""
+def per_user_recall_ndcg(top: np.ndarray, users: np.ndarray,
+                         relevant: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Recall@k and NDCG@k of each of ``users`` (each must have a relevant item)."""
     k = top.shape[1]
     hits = hit_matrix(top, users, relevant)
     n_rel = relevant.groupby("user_id").size().reindex(users).to_numpy()
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     idcg = np.cumsum(discount)[np.minimum(n_rel, k) - 1]
-    return {f"recall@{k}": float((hits.sum(1) / n_rel).mean()),
-            f"ndcg@{k}": float(((hits * discount).sum(1) / idcg).mean())}
+    return hits.sum(1) / n_rel, (hits * discount).sum(1) / idcg
+
+
+def recall_ndcg(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> dict[str, float]:
+    """Recall@k and NDCG@k averaged over ``users`` (each must have a relevant item)."""
+    recall, ndcg = per_user_recall_ndcg(top, users, relevant)
+    k = top.shape[1]
+    return {f"recall@{k}": float(recall.mean()), f"ndcg@{k}": float(ndcg.mean())}

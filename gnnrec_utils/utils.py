@@ -12,12 +12,19 @@ import torch
 TESTED_VERSIONS = {"torch": "2.13", "torch_geometric": "2.8", "pandas": "3.1", "numpy": "2.4"}
 
 
-def set_seed(seed: int) -> None:
+def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python's, NumPy's and PyTorch's global generators (for notebook code only:
-    the package's own functions take an explicit ``seed`` or ``generator``)."""
+    the package's own functions take an explicit ``seed`` or ``generator``).
+
+    With ``deterministic`` (the default) it also calls
+    ``torch.use_deterministic_algorithms(True)``: on a multi-core CPU some backward
+    passes otherwise add floating-point numbers in a varying order, so two runs from
+    the same seed can differ in their last bits, and after many steps in a printed digit.
+    """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(deterministic)
 
 
 def check_versions(tested: dict[str, str] = TESTED_VERSIONS) -> dict[str, str]:

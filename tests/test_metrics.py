@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from gnnrec_utils.metrics import recall_ndcg, topk_excluding
+from gnnrec_utils.metrics import recall_ndcg, stable_topk, topk_excluding
 
 
 def pairs(rows):
@@ -32,3 +32,13 @@ def test_perfect_and_empty_rankings():
     relevant = pairs([[0, 4], [0, 2]])
     assert recall_ndcg(np.array([[2, 4, 0]]), np.array([0]), relevant) == {"recall@3": 1.0, "ndcg@3": 1.0}
     assert recall_ndcg(np.array([[0, 1, 3]]), np.array([0]), relevant) == {"recall@3": 0.0, "ndcg@3": 0.0}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stable_topk_equals_a_full_stable_sort(seed):
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randint(0, 6, (40, 50), generator=g).double()  # many ties, some past the window
+    scores[:5] = 1.0                                                  # rows of all-equal scores
+    scores[5:10] = torch.rand(5, 50, generator=g, dtype=torch.float64)
+    expected = torch.sort(-scores, dim=1, stable=True).indices[:, :10]
+    assert torch.equal(stable_topk(scores, 10, margin=3), expected)

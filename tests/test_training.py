@@ -68,3 +68,16 @@ def test_config_rejects_unknown_choices():
         TrainConfig(loss="hinge")
     with pytest.raises(ValueError, match="sampler"):
         TrainConfig(sampler="random")
+
+
+def test_set_seed_switches_torch_to_deterministic_algorithms():
+    from gnnrec_utils.utils import set_seed
+    try:
+        set_seed(0)
+        assert torch.are_deterministic_algorithms_enabled()
+        first = torch.rand(3)
+        set_seed(0, deterministic=False)
+        assert not torch.are_deterministic_algorithms_enabled()
+        assert torch.equal(torch.rand(3), first)
+    finally:
+        torch.use_deterministic_algorithms(False)
