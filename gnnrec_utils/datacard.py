@@ -56,7 +56,8 @@ def shares_table(events: pd.DataFrame) -> pd.DataFrame:
 
 def shape_table(shop: Shop, split: ShopSplit) -> pd.DataFrame:
     """Long tails, sessions, rhythm, funnel, related categories and cold start."""
-    s = {k: v for k, v in stats.summary(shop.events).items() if not k.startswith("share ")}
+    shares = {f"share {b}" for b in TAOBAO_SHARES}  # in the shares table already
+    s = {k: v for k, v in stats.summary(shop.events).items() if k not in shares}
     related, other = stats.category_lift(shop.events, related_category_pairs("default"))
     s["co-engagement lift, related categories"] = related
     s["co-engagement lift, other category pairs"] = other

@@ -105,7 +105,8 @@ def summary(events: pd.DataFrame) -> dict[str, float]:
     sess_len = np.bincount(sid)
     hours = np.bincount(local_hour(events.timestamp), minlength=24) / len(events)
     out = {
-        "events": len(events), "users": events.user_id.nunique(), "items": events.item_id.nunique(),
+        "events": len(events), "users with events": events.user_id.nunique(),
+        "items with events": events.item_id.nunique(),
         "events per user": len(events) / len(user_counts),
         "item popularity Gini": gini(item_counts), "user activity Gini": gini(user_counts),
         "share of events on top 20 % items": top_share(item_counts),
