@@ -1,8 +1,35 @@
 """Full-ranking top-K evaluation: every item is a candidate except the user's history.
 
-Conventions: ``recall = hits / |relevant|``; NDCG uses binary gains and the ideal
-DCG over ``min(|relevant|, k)`` positions; users with no relevant item are left
-out of the mean; ties in scores are broken by the lower item id.
+Accuracy metrics share one signature, ``metric(top, users, relevant) -> float``:
+``top`` is an (n_users, k) array of item ids, best first (from :func:`topk_excluding`),
+``users`` the user id of each row, and ``relevant`` a DataFrame of held-out
+(``user_id``, ``item_id``) pairs (duplicate pairs count once). All are built on
+:func:`hit_matrix` and return the mean over users of a per-user value in [0, 1].
+
+Conventions (binary relevance, ranks r = 1..k, ``R`` = the user's relevant items):
+
+* **Users with no relevant item are left out of the mean** (their recall is 0/0);
+  when no user has one the result is ``nan``. (:func:`recall_ndcg`, the older
+  helper, still requires every user to have a relevant item.)
+* ``precision@k = hits / k``, also when fewer than ``k`` items could be relevant,
+  so a perfect ranking scores ``min(|R|, k) / k``; ``recall@k = hits / |R|``.
+* ``ndcg@k``: gain 1 per hit, discount ``1 / log2(r + 1)``, ideal DCG over
+  ``min(|R|, k)`` positions, so a perfect ranking scores 1.
+* ``map@k``: mean over users of (sum over hit ranks r of precision@r) / ``min(|R|, k)``.
+  Dividing by ``min(|R|, k)`` (not by ``|R|``) makes a perfect top-k list score 1
+  even for users with more than ``k`` relevant items, as NDCG does. This is what
+  ``torch_geometric.metrics.LinkPredMAP`` (PyG 2.8) and today's Recommenders
+  ``map_at_k`` compute; Recommenders' ``map`` (and ``map_at_k`` in its older
+  releases) divides by ``|R|`` instead, which is smaller whenever ``|R| > k``.
+* ``hit_rate@k``: 1 if any of the k items is relevant; ``mrr@k``: 1 / rank of the
+  first hit, 0 without one.
+* Ties in scores are broken by the lower item id (:func:`stable_topk`).
+* A user with fewer than ``k`` candidate items still gets a list of ``k``
+  (:func:`topk_excluding` pads it with history items, which are never relevant);
+  precision still divides by ``k``.
+
+Beyond accuracy (take ``top`` only): :func:`catalog_coverage`,
+:func:`average_popularity`, :func:`novelty`, :func:`exposure_gini`.
 """
 from __future__ import annotations
 
@@ -11,6 +38,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
+
+from gnnrec_utils.stats import gini
 
 
 def topk_excluding(score_fn: Callable[[np.ndarray], torch.Tensor], users: np.ndarray,
@@ -32,7 +61,8 @@ def topk_excluding(score_fn: Callable[[np.ndarray], torch.Tensor], users: np.nda
     keep = ex_row >= 0
     ex_row, ex_item = ex_row[keep], exclude.item_id.to_numpy()[keep]
     for lo in range(0, len(users), chunk):
-        scores = torch.as_tensor(score_fn(users[lo:lo + chunk]), dtype=torch.float64).clone()
+        # on the CPU in float64, whatever device the model scores on
+        scores = torch.as_tensor(score_fn(users[lo:lo + chunk])).to("cpu", torch.float64, copy=True)
         sel = (ex_row >= lo) & (ex_row < lo + chunk)
         scores[torch.tensor(ex_row[sel] - lo), torch.tensor(ex_item[sel])] = -torch.inf
         out[lo:lo + chunk] = stable_topk(scores, k).numpy()
@@ -82,3 +112,147 @@ def recall_ndcg(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> d
     recall, ndcg = per_user_recall_ndcg(top, users, relevant)
     k = top.shape[1]
     return {f"recall@{k}": float(recall.mean()), f"ndcg@{k}": float(ndcg.mean())}
+
+
+def _discount(k: int) -> np.ndarray:
+    """``1 / log2(r + 1)`` for ranks r = 1..k."""
+    return 1.0 / np.log2(np.arange(2, k + 2))
+
+
+def _hits_of_users_with_relevant(top: np.ndarray, users: np.ndarray,
+                                 relevant: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Hit matrix and ``|relevant|`` of the rows whose user has a relevant item."""
+    relevant = relevant[["user_id", "item_id"]].drop_duplicates()
+    users = np.asarray(users)
+    n_rel = relevant.groupby("user_id").size().reindex(users, fill_value=0).to_numpy()
+    keep = n_rel > 0
+    return hit_matrix(np.asarray(top)[keep], users[keep], relevant), n_rel[keep]
+
+
+def _precision(hits, n_rel):
+    return hits.sum(1) / hits.shape[1]
+
+
+def _recall(hits, n_rel):
+    return hits.sum(1) / n_rel
+
+
+def _ndcg(hits, n_rel):
+    discount = _discount(hits.shape[1])
+    return (hits * discount).sum(1) / np.cumsum(discount)[np.minimum(n_rel, hits.shape[1]) - 1]
+
+
+def _map(hits, n_rel):
+    precision_at_r = np.cumsum(hits, 1) / np.arange(1, hits.shape[1] + 1)
+    return (precision_at_r * hits).sum(1) / np.minimum(n_rel, hits.shape[1])
+
+
+def _hit_rate(hits, n_rel):
+    return hits.any(1).astype(np.float64)
+
+
+def _mrr(hits, n_rel):
+    return (hits / np.arange(1, hits.shape[1] + 1)).max(1)
+
+
+def _mean_over_users(per_user, top, users, relevant) -> float:
+    hits, n_rel = _hits_of_users_with_relevant(top, users, relevant)
+    return float(per_user(hits, n_rel).mean()) if len(n_rel) else float("nan")
+
+
+def precision_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """Share of the k recommended items that are relevant, in [0, 1].
+
+    Divides by k even when the user has fewer than k relevant items, so then even a
+    perfect list scores ``|R| / k``. Users with no relevant item are left out.
+    """
+    return _mean_over_users(_precision, top, users, relevant)
+
+
+def recall_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """Share of the user's relevant items found in the top k, in [0, 1].
+
+    At most ``k / |R|`` when ``|R| > k``. Users with no relevant item are left out.
+    """
+    return _mean_over_users(_recall, top, users, relevant)
+
+
+def ndcg_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """Binary-gain NDCG@k, ideal DCG over ``min(|R|, k)`` positions, in [0, 1].
+
+    1 for any list whose first ``min(|R|, k)`` items are relevant. Users with no
+    relevant item are left out.
+    """
+    return _mean_over_users(_ndcg, top, users, relevant)
+
+
+def map_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """MAP@k: sum of precision@r over hit ranks r, divided by ``min(|R|, k)``, in [0, 1].
+
+    1 when the first ``min(|R|, k)`` items are relevant (see the module docstring for
+    other normalisers). Users with no relevant item are left out.
+    """
+    return _mean_over_users(_map, top, users, relevant)
+
+
+def hit_rate_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """Share of users with at least one relevant item in their top k, in [0, 1].
+
+    Users with no relevant item are left out.
+    """
+    return _mean_over_users(_hit_rate, top, users, relevant)
+
+
+def mrr_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> float:
+    """Mean of 1 / rank of the first relevant item (0 if none in the top k), in [0, 1].
+
+    Users with no relevant item are left out.
+    """
+    return _mean_over_users(_mrr, top, users, relevant)
+
+
+_PER_USER = {"precision": _precision, "recall": _recall, "ndcg": _ndcg, "map": _map,
+             "hit_rate": _hit_rate, "mrr": _mrr}
+
+
+def ranking_metrics(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> dict[str, float]:
+    """All accuracy metrics above, keyed like ``"ndcg@10"``, from one hit matrix.
+
+    Users with no relevant item are left out; every value is ``nan`` if none has one.
+    """
+    hits, n_rel = _hits_of_users_with_relevant(top, users, relevant)
+    k = np.shape(top)[1]
+    return {f"{name}@{k}": float(f(hits, n_rel).mean()) if len(n_rel) else float("nan")
+            for name, f in _PER_USER.items()}
+
+
+def catalog_coverage(top: np.ndarray, num_items: int) -> float:
+    """Share of the ``num_items`` items recommended to at least one user, in [0, 1]."""
+    return len(np.unique(top)) / num_items
+
+
+def average_popularity(top: np.ndarray, popularity: np.ndarray) -> float:
+    """Mean training popularity (``popularity[item_id]``, e.g. interaction count) of
+    the recommended items, over all users and ranks; in [0, max(popularity)]."""
+    return float(np.asarray(popularity, dtype=np.float64)[top].mean())
+
+
+def novelty(top: np.ndarray, popularity: np.ndarray, num_users: int) -> float:
+    """Mean self-information ``-log2(popularity[i] / num_users)`` of recommended items, in bits.
+
+    ``popularity[i]`` is the number of training users who interacted with item i, so
+    ``popularity / num_users`` is the chance a random user knows it: 0 bits for an item
+    everyone has seen, ``log2(num_users)`` for one seen once. Items never seen in
+    training count as seen once (popularity clipped to >= 1) to stay finite.
+    """
+    p = np.maximum(np.asarray(popularity, dtype=np.float64)[top], 1.0) / num_users
+    return float(-np.log2(p).mean())
+
+
+def exposure_gini(top: np.ndarray, num_items: int) -> float:
+    """Gini of how often each of the ``num_items`` items is recommended, in [0, 1).
+
+    0 when every item is shown equally often; near 1 when a few items fill every list
+    (items never recommended count as 0 exposures).
+    """
+    return gini(np.bincount(np.ravel(top), minlength=num_items))

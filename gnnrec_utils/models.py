@@ -4,7 +4,8 @@ Every model is a :class:`Recommender`: ``get_embedding()`` returns the user and 
 vectors, ``score(users, items)`` scores pairs by a dot product, and
 ``recommend(users, k, exclude=...)`` ranks all items for each user. The graph a model
 propagates over is data, not a parameter: it is passed to the constructor and kept
-out of ``state_dict()``, so a checkpoint holds weights only.
+as a non-persistent buffer — ``model.to(device)`` moves it, ``state_dict()`` leaves it
+out, so a checkpoint holds weights only.
 """
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ class LightGCN(Recommender):
     def __init__(self, adj: Tensor, num_users: int, num_items: int,
                  embedding_dim: int = 64, num_layers: int = 3):
         super().__init__(num_users, num_items)
-        self.adj = compact_csr(adj)
+        self.register_buffer("adj", compact_csr(adj), persistent=False)
         self.num_layers = num_layers
         self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
         self.reset_parameters()
@@ -152,12 +153,14 @@ class MultiBehaviorGCN(Recommender):
                  embedding_dim: int = 64, num_layers: int = 2, use_ids: bool = True):
         super().__init__(len(user_codes), len(item_codes))
         self.behaviors = list(adjs)
-        self.adjs = [compact_csr(a) for a in adjs.values()]
-        self.user_codes, self.item_codes = user_codes, item_codes
+        for b, adj in adjs.items():
+            self.register_buffer(f"adj_{b}", compact_csr(adj), persistent=False)
+        self.register_buffer("user_codes", user_codes, persistent=False)
+        self.register_buffer("item_codes", item_codes, persistent=False)
         self.num_layers = num_layers
         self.user_encoder = NodeEncoder(self.num_users, user_cardinalities, embedding_dim, use_ids=use_ids)
         self.item_encoder = NodeEncoder(self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids)
-        self.behavior_logits = nn.Parameter(torch.zeros(len(self.adjs)))
+        self.behavior_logits = nn.Parameter(torch.zeros(len(self.behaviors)))
 
     def reset_parameters(self) -> None:
         self.user_encoder.reset_parameters()
@@ -172,8 +175,9 @@ class MultiBehaviorGCN(Recommender):
         x = torch.cat([self.user_encoder(self.user_codes), self.item_encoder(self.item_codes)])
         weights = torch.softmax(self.behavior_logits, 0)
         out = x
+        adjs = [getattr(self, f"adj_{b}") for b in self.behaviors]
         for _ in range(self.num_layers):
-            x = sum(w * propagate(adj, x) for w, adj in zip(weights, self.adjs))
+            x = sum(w * propagate(adj, x) for w, adj in zip(weights, adjs))
             out = out + x
         out = out / (self.num_layers + 1)
         return out[:self.num_users], out[self.num_users:]

@@ -283,7 +283,7 @@ def hard_negatives(score_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor
     candidates = uniform_negatives(positives, users, num_candidates, generator).view(len(users), -1)
     with torch.no_grad():
         scores = score_fn(users.repeat_interleave(num_candidates), candidates.reshape(-1))
-    best = scores.view(len(users), num_candidates).argmax(dim=1, keepdim=True)
+    best = scores.view(len(users), num_candidates).argmax(dim=1, keepdim=True).to(candidates.device)
     return candidates.gather(1, best).squeeze(1)
 
 

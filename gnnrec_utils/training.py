@@ -103,8 +103,11 @@ def batch_triples(model: Recommender, positives: PositiveSet, config: TrainConfi
 
 def train_step(model: Recommender, optimizer: torch.optim.Optimizer, users, pos, neg,
                config: TrainConfig) -> float:
-    """One optimiser step on a batch; returns the loss."""
+    """One optimiser step on a batch; returns the loss. The batch (drawn on the CPU)
+    moves to the model's device."""
     model.train()
+    device = next(model.parameters()).device
+    users, pos, neg = users.to(device), pos.to(device), neg.to(device)
     user_emb, item_emb = model.get_embedding()
     u = user_emb[users]
     pos_scores, neg_scores = (u * item_emb[pos]).sum(-1), (u * item_emb[neg]).sum(-1)

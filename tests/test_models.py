@@ -69,3 +69,13 @@ def test_checkpoints_hold_weights_only_and_round_trip(shop, tmp_path):
     assert not torch.equal(other.embedding.weight, model.embedding.weight)
     load_checkpoint(other, tmp_path / "ckpt" / "lightgcn.pt")
     torch.testing.assert_close(other.embedding.weight, model.embedding.weight)
+
+
+def test_graph_and_codes_are_buffers_that_move_with_the_model_but_stay_out_of_checkpoints(shop):
+    adj = normalized_adjacency(shop.events, shop.num_users, shop.num_items)
+    uc, ucard = user_attribute_codes(shop.users)
+    ic, icard = item_attribute_codes(shop.items)
+    model = MultiBehaviorGCN({"pv": adj}, uc, ic, ucard, icard, embedding_dim=4).to(torch.float64)
+    assert model.adj_pv.dtype == torch.float64 and model.adj_pv.layout == torch.sparse_csr
+    assert not any(k.startswith(("adj", "user_codes", "item_codes")) for k in model.state_dict())
+    assert model.get_embedding()[0].dtype == torch.float64
