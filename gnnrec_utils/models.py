@@ -60,6 +60,60 @@ class Recommender(nn.Module):
         return f"num_users={self.num_users}, num_items={self.num_items}"
 
 
+class Popularity(Recommender):
+    """Every user gets the most popular items: score(u, i) = training events of i.
+
+    No parameters; ``get_embedding`` returns a column of ones for users and the
+    popularity column for items, so the dot product is the popularity.
+
+    Args:
+        popularity: training events per item, shape (num_items,).
+        num_users: number of users.
+    """
+
+    def __init__(self, popularity, num_users: int):
+        popularity = torch.as_tensor(np.asarray(popularity), dtype=torch.float)
+        super().__init__(num_users, len(popularity))
+        self.register_buffer("popularity", popularity.unsqueeze(1), persistent=False)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        return torch.ones(self.num_users, 1, device=self.popularity.device), self.popularity
+
+
+class ItemKNN(Recommender):
+    r"""Item-based nearest neighbours (Sarwar et al., WWW 2001): an item scores by its
+    cosine similarity to the items in the user's history.
+
+    .. math::
+        \hat y_{ui} = \sum_{j \in N(u)} \cos(r_i, r_j), \qquad
+        \cos(r_i, r_j) = \frac{r_i^\top r_j}{\lVert r_i \rVert \lVert r_j \rVert}
+
+    where :math:`r_i` is item :math:`i`'s column of the binary user-item matrix. Only the
+    ``top_neighbours`` most similar items of each item are kept (all when ``None``).
+    ``get_embedding`` returns the user rows of the interaction matrix and the item rows of
+    the similarity matrix, so the dot product is the score above.
+
+    Args:
+        interactions: binary (num_users, num_items) interaction matrix, dense or sparse.
+        top_neighbours: neighbours kept per item. (default: ``None``)
+    """
+
+    def __init__(self, interactions: Tensor, top_neighbours: int | None = None):
+        r = interactions.to_dense().float() if interactions.is_sparse else interactions.float()
+        super().__init__(*r.shape)
+        norm = r.norm(dim=0).clamp_min(1e-12)
+        sim = (r.T @ r) / norm[:, None] / norm[None, :]
+        sim.fill_diagonal_(0.0)
+        if top_neighbours is not None and top_neighbours < sim.shape[1]:
+            keep = sim.topk(top_neighbours, dim=1).indices
+            sim = torch.zeros_like(sim).scatter_(1, keep, sim.gather(1, keep))
+        self.register_buffer("interactions", r, persistent=False)
+        self.register_buffer("similarity", sim.T.contiguous(), persistent=False)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        return self.interactions, self.similarity
+
+
 class MatrixFactorization(Recommender):
     r"""Matrix factorisation: :math:`\hat y_{ui} = e_u^\top e_i`, trained with BPR
     (Rendle et al., UAI 2009, https://arxiv.org/abs/1205.2618). The non-graph baseline.

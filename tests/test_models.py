@@ -6,7 +6,7 @@ import torch
 
 from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.models import LightGCN, MatrixFactorization, MultiBehaviorGCN
+from gnnrec_utils.models import ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
 from gnnrec_utils.propagation import lightgcn_embedding
 from gnnrec_utils.synthetic import generate_shop
 from gnnrec_utils.training import load_checkpoint, save_checkpoint
@@ -79,3 +79,22 @@ def test_graph_and_codes_are_buffers_that_move_with_the_model_but_stay_out_of_ch
     assert model.adj_pv.dtype == torch.float64 and model.adj_pv.layout == torch.sparse_csr
     assert not any(k.startswith(("adj", "user_codes", "item_codes")) for k in model.state_dict())
     assert model.get_embedding()[0].dtype == torch.float64
+
+
+def test_popularity_ranks_by_training_counts():
+    model = Popularity([3, 9, 1, 9], num_users=2)
+    assert model.recommend([0, 1], k=3).tolist() == [[1, 3, 0], [1, 3, 0]]  # tie: lower id first
+
+
+def test_itemknn_scores_are_summed_cosines_to_the_history():
+    r = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    model = ItemKNN(r)
+    cos = lambda a, b: float(r[:, a] @ r[:, b] / (r[:, a].norm() * r[:, b].norm()))
+    # user 2 has item 1: item 0 scores cos(0, 1), item 2 scores cos(2, 1) = 0
+    scores = model.score(torch.tensor([2, 2]), torch.tensor([0, 2]))
+    torch.testing.assert_close(scores, torch.tensor([cos(0, 1), 0.0]))
+    # user 0 has items 0 and 1: item 2 scores cos(2, 0) + cos(2, 1)
+    torch.testing.assert_close(model.score(torch.tensor([0]), torch.tensor([2])),
+                               torch.tensor([cos(2, 0) + cos(2, 1)]))
+    pruned = ItemKNN(r, top_neighbours=1)
+    assert (pruned.similarity != 0).sum(0).max() <= 1  # one neighbour per item
