@@ -40,7 +40,7 @@ import torch
 from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.losses import bpr_loss, l2_reg
 from gnnrec_utils.metrics import hit_matrix, topk_excluding
-from gnnrec_utils.models import LightGCN, MatrixFactorization, Recommender
+from gnnrec_utils.models import EASE, ItemKNN, LightGCN, MatrixFactorization, Popularity, Recommender
 from gnnrec_utils.movielens import load_movielens100k, stratified_split
 from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
 
@@ -106,44 +106,15 @@ def interaction_array(train: pd.DataFrame, num_users: int, num_items: int) -> np
     return x
 
 
-def popularity_scores(x: np.ndarray) -> np.ndarray:
-    """Every user gets the items' training counts."""
-    return np.broadcast_to(x.sum(0), x.shape)
-
-
-def itemknn_scores(x: np.ndarray) -> np.ndarray:
-    r"""Item-based kNN over all neighbours: :math:`X S`, :math:`S_{ij} = \cos(x_i, x_j)`, :math:`S_{ii} = 0`."""
-    norm = np.sqrt(x.sum(0))
-    norm[norm == 0] = 1.0
-    sim = (x.T @ x) / np.outer(norm, norm)
-    np.fill_diagonal(sim, 0.0)
-    return x @ sim
-
-
-def ease_weights(x: np.ndarray, lam: float) -> np.ndarray:
-    r"""EASE^R (Steck, WWW 2019, https://arxiv.org/abs/1905.03375): closed-form item-item weights.
-
-    .. math::
-        B = \arg\min_B \lVert X - XB \rVert_F^2 + \lambda \lVert B \rVert_F^2
-            \ \text{s.t.}\ \operatorname{diag}(B) = 0, \qquad
-        P = (X^\top X + \lambda I)^{-1}, \quad B_{ij} = -P_{ij} / P_{jj}\ (i \ne j)
-    """
-    p = np.linalg.inv(x.T @ x + lam * np.eye(x.shape[1]))
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b
-
-
 def choose_ease_lambda(train: pd.DataFrame, num_users: int, num_items: int,
                        seed: int) -> tuple[float, dict[float, float]]:
     """The L2 weight with the best validation NDCG@10 on a 75/25 split of ``train``."""
     inner, valid = stratified_split(train, 0.75, seed=seed + 1)
-    x = interaction_array(inner, num_users, num_items)
+    x = torch.from_numpy(interaction_array(inner, num_users, num_items))
     users = np.unique(valid.user_id.to_numpy())
     ndcg = {}
     for lam in EASE_LAMBDAS:
-        scores = torch.from_numpy(x @ ease_weights(x, lam))
-        top = topk_excluding(lambda u: scores[u], users, inner, TOP_K)
+        top = EASE(x, l2=lam).recommend(users, TOP_K, exclude=inner)
         ndcg[lam] = ranking_metrics(top, users, valid)[f"ndcg@{TOP_K}"]
     return max(ndcg, key=ndcg.get), ndcg
 
@@ -193,8 +164,9 @@ def fit_all(train: pd.DataFrame, num_users: int, num_items: int,
         scores = fit()
         out[name] = (torch.as_tensor(np.array(scores, dtype=np.float64)), time.perf_counter() - start, note)
 
-    timed("popularity", lambda: popularity_scores(x))
-    timed("itemknn", lambda: itemknn_scores(x), "cosine, all neighbours")
+    timed("popularity", lambda: embedding_scores(Popularity(x.sum(0), num_users)))
+    timed("itemknn", lambda: embedding_scores(ItemKNN(torch.from_numpy(x), dtype=torch.float64)),
+          "cosine, all neighbours")
 
     def mf():
         torch.manual_seed(seed)
@@ -219,7 +191,7 @@ def fit_all(train: pd.DataFrame, num_users: int, num_items: int,
     def ease():
         lam, _ = choose_ease_lambda(train, num_users, num_items, seed)
         chosen["lam"] = lam
-        return x @ ease_weights(x, lam)
+        return embedding_scores(EASE(torch.from_numpy(x), l2=lam))
     timed("ease", ease)
     out["ease"] = out["ease"][:2] + (f"lambda={chosen['lam']:g} (validation from train)",)
     return out

@@ -96,10 +96,12 @@ class ItemKNN(Recommender):
     Args:
         interactions: binary (num_users, num_items) interaction matrix, dense or sparse.
         top_neighbours: neighbours kept per item. (default: ``None``)
+        dtype: precision of the stored matrices. (default: ``torch.float32``)
     """
 
-    def __init__(self, interactions: Tensor, top_neighbours: int | None = None):
-        r = interactions.to_dense().float() if interactions.is_sparse else interactions.float()
+    def __init__(self, interactions: Tensor, top_neighbours: int | None = None,
+                 dtype: torch.dtype = torch.float32):
+        r = (interactions.to_dense() if interactions.is_sparse else interactions).to(dtype)
         super().__init__(*r.shape)
         norm = r.norm(dim=0).clamp_min(1e-12)
         sim = (r.T @ r) / norm[:, None] / norm[None, :]
@@ -112,6 +114,42 @@ class ItemKNN(Recommender):
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
         return self.interactions, self.similarity
+
+
+class EASE(Recommender):
+    r"""EASE^R (Steck, WWW 2019, https://arxiv.org/abs/1905.03375): a linear item-item
+    model with a closed-form solution.
+
+    .. math::
+        B = \arg\min_B \lVert X - XB \rVert_F^2 + \lambda \lVert B \rVert_F^2
+            \ \text{s.t.}\ \operatorname{diag}(B) = 0, \qquad
+        P = (X^\top X + \lambda I)^{-1}, \quad B_{ij} = -P_{ij} / P_{jj}\ (i \ne j)
+
+    and :math:`\hat y_{u} = x_u B`. ``get_embedding`` returns the interaction rows and
+    :math:`B^\top`, so the dot product is that score. Inverting the item-item matrix
+    costs :math:`O(I^3)`: seconds for a few thousand items.
+
+    Args:
+        interactions: binary (num_users, num_items) interaction matrix, dense or sparse.
+        l2: the weight :math:`\lambda`. (default: 500.0)
+        dtype: precision of the solve and the stored matrices. (default: ``torch.float64``)
+    """
+
+    def __init__(self, interactions: Tensor, l2: float = 500.0, dtype: torch.dtype = torch.float64):
+        x = (interactions.to_dense() if interactions.is_sparse else interactions).to(dtype)
+        super().__init__(*x.shape)
+        p = torch.linalg.inv(x.T @ x + l2 * torch.eye(x.shape[1], dtype=dtype))
+        b = -p / torch.diagonal(p)
+        b.fill_diagonal_(0.0)
+        self.l2 = l2
+        self.register_buffer("interactions", x, persistent=False)
+        self.register_buffer("weights_t", b.T.contiguous(), persistent=False)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        return self.interactions, self.weights_t
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, l2={self.l2}"
 
 
 class MatrixFactorization(Recommender):

@@ -6,7 +6,7 @@ import torch
 
 from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.models import ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
+from gnnrec_utils.models import EASE, ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
 from gnnrec_utils.propagation import lightgcn_embedding
 from gnnrec_utils.synthetic import generate_shop
 from gnnrec_utils.training import load_checkpoint, save_checkpoint
@@ -98,3 +98,20 @@ def test_itemknn_scores_are_summed_cosines_to_the_history():
                                torch.tensor([cos(2, 0) + cos(2, 1)]))
     pruned = ItemKNN(r, top_neighbours=1)
     assert (pruned.similarity != 0).sum(0).max() <= 1  # one neighbour per item
+
+
+def test_ease_matches_its_closed_form_and_has_a_zero_diagonal():
+    torch.manual_seed(0)
+    x = (torch.rand(30, 8) < 0.3).double()
+    model = EASE(x, l2=2.0)
+    p = torch.linalg.inv(x.T @ x + 2.0 * torch.eye(8, dtype=torch.float64))
+    b = -p / torch.diagonal(p)
+    b.fill_diagonal_(0.0)
+    assert torch.all(torch.diagonal(model.weights_t) == 0)
+    torch.testing.assert_close(model.score(torch.arange(30).repeat_interleave(8), torch.arange(8).repeat(30)),
+                               (x @ b).reshape(-1))
+    # B minimises the ridge objective: a small step off it (off the diagonal) costs more
+    objective = lambda w: ((x - x @ w) ** 2).sum() + 2.0 * (w ** 2).sum()
+    nudge = torch.zeros(8, 8, dtype=torch.float64)
+    nudge[0, 1] = 1e-3
+    assert objective(b) < objective(b + nudge) and objective(b) < objective(b - nudge)
