@@ -131,7 +131,7 @@ def train(model: Recommender, split: ShopSplit, positives: PositiveSet,
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     popularity = torch.tensor(split.item_popularity(), dtype=torch.float)
     steps = config.batches_per_epoch or math.ceil(len(positives) / config.batch_size)
-    rows, best, best_state, start = [], -1.0, None, time.perf_counter()
+    rows, best, best_state, since, start = [], -1.0, None, 0, time.perf_counter()
     bar = tqdm(range(config.num_epochs), desc=type(model).__name__, disable=not progress)
     for epoch in bar:
         losses = [train_step(model, optimizer, *batch_triples(model, positives, config, popularity, generator),
