@@ -100,12 +100,18 @@ class NodeEncoder(nn.Module):
             if isinstance(layer, nn.Linear):
                 layer.reset_parameters()
 
-    def forward(self, codes: Tensor, node_ids: Tensor | None = None) -> Tensor:
-        """Vectors of the nodes ``node_ids`` (all nodes when ``None``) with attribute ``codes``."""
+    def forward(self, codes: Tensor, node_ids: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+        """Vectors of the nodes ``node_ids`` (all nodes when ``None``) with attribute ``codes``.
+
+        ``known`` (bool, one per row) marks the nodes seen in training; the others get a
+        zero ID vector, so they are encoded from their attributes alone (cold start).
+        """
         attr = self.attributes(codes)
         if self.ids is None:
             return attr
         ids = self.ids.weight if node_ids is None else self.ids(node_ids)
+        if known is not None:
+            ids = ids * known.unsqueeze(1).to(ids.dtype)
         if self.mlp is None:
             return ids + attr
         return self.mlp(torch.cat([ids, attr], dim=1))

@@ -110,15 +110,22 @@ def normalized_adjacency(events: pd.DataFrame, num_users: int, num_items: int,
     """
     r = interaction_matrix(events, num_users, num_items, behavior_weights)
     u, i = r.indices()
-    w = r.values()
-    n = num_users + num_items
-    row = torch.cat([u, i + num_users])
-    col = torch.cat([i + num_users, u])
-    val = torch.cat([w, w])
-    deg = torch.zeros(n).index_add_(0, row, val)
+    return symmetric_adjacency(u, i + num_users, num_users + num_items, r.values())
+
+
+def symmetric_adjacency(src: torch.Tensor, dst: torch.Tensor, num_nodes: int,
+                        weight: torch.Tensor | None = None) -> torch.Tensor:
+    r""":math:`D^{-1/2} A D^{-1/2}` as sparse CSR, for the undirected edges ``src[k] – dst[k]``.
+
+    Each edge is stored in both directions with its ``weight`` (default 1); nodes
+    without edges get an all-zero row. The edges must be distinct (coalesce first).
+    """
+    w = torch.ones(len(src)) if weight is None else weight.float()
+    row, col, val = torch.cat([src, dst]), torch.cat([dst, src]), torch.cat([w, w])
+    deg = torch.zeros(num_nodes).index_add_(0, row, val)
     inv_sqrt = deg.pow(-0.5).masked_fill(deg == 0, 0.0)
     val = inv_sqrt[row] * val * inv_sqrt[col]
-    adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=True)
+    adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (num_nodes, num_nodes), check_invariants=True)
     with warnings.catch_warnings():  # torch marks sparse CSR as beta; it is what we want here
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
         return adj.coalesce().to_sparse_csr()

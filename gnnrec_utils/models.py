@@ -192,14 +192,16 @@ class LightGCN(Recommender):
         num_users, num_items: catalogue sizes (users are nodes ``0..num_users-1``).
         embedding_dim: vector size. (default: 64)
         num_layers: propagation layers :math:`L`. (default: 3)
+        num_extra_nodes: nodes after the items that are propagated over but never
+            recommended, e.g. attribute values (``gnnrec_utils.coldstart``). (default: 0)
     """
 
     def __init__(self, adj: Tensor, num_users: int, num_items: int,
-                 embedding_dim: int = 64, num_layers: int = 3):
+                 embedding_dim: int = 64, num_layers: int = 3, num_extra_nodes: int = 0):
         super().__init__(num_users, num_items)
         self.register_buffer("adj", compact_csr(adj), persistent=False)
-        self.num_layers = num_layers
-        self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
+        self.num_layers, self.num_extra_nodes = num_layers, num_extra_nodes
+        self.embedding = nn.Embedding(num_users + num_items + num_extra_nodes, embedding_dim)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -207,13 +209,15 @@ class LightGCN(Recommender):
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
         out = lightgcn_embedding(self.adj, self.embedding.weight, self.num_layers)
-        return out[:self.num_users], out[self.num_users:]
+        return out[:self.num_users], out[self.num_users:self.num_users + self.num_items]
 
     def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
         return [self.embedding(users), self.embedding(items + self.num_users)]
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, num_layers={self.num_layers}"
+        extra = f", num_extra_nodes={self.num_extra_nodes}" if self.num_extra_nodes else ""
+        return (f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, "
+                f"num_layers={self.num_layers}{extra}")
 
 
 class MultiBehaviorGCN(Recommender):
@@ -238,11 +242,15 @@ class MultiBehaviorGCN(Recommender):
         embedding_dim: vector size. (default: 64)
         num_layers: propagation layers. (default: 2)
         use_ids: learn an ID embedding per node besides the attributes. (default: True)
+        user_ids: learn one per user; ``False`` makes the model inductive for users —
+            a user's vector is built from attributes and graph neighbours only, so a new
+            user is embedded exactly as a trained one. (default: ``use_ids``)
     """
 
     def __init__(self, adjs: dict[str, Tensor], user_codes: Tensor, item_codes: Tensor,
                  user_cardinalities: list[int], item_cardinalities: list[int],
-                 embedding_dim: int = 64, num_layers: int = 2, use_ids: bool = True):
+                 embedding_dim: int = 64, num_layers: int = 2, use_ids: bool = True,
+                 user_ids: bool | None = None):
         super().__init__(len(user_codes), len(item_codes))
         self.behaviors = list(adjs)
         for b, adj in adjs.items():
@@ -250,7 +258,8 @@ class MultiBehaviorGCN(Recommender):
         self.register_buffer("user_codes", user_codes, persistent=False)
         self.register_buffer("item_codes", item_codes, persistent=False)
         self.num_layers = num_layers
-        self.user_encoder = NodeEncoder(self.num_users, user_cardinalities, embedding_dim, use_ids=use_ids)
+        user_ids = use_ids if user_ids is None else user_ids
+        self.user_encoder = NodeEncoder(self.num_users, user_cardinalities, embedding_dim, use_ids=user_ids)
         self.item_encoder = NodeEncoder(self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids)
         self.behavior_logits = nn.Parameter(torch.zeros(len(self.behaviors)))
 
@@ -264,10 +273,24 @@ class MultiBehaviorGCN(Recommender):
         return dict(zip(self.behaviors, torch.softmax(self.behavior_logits, 0).tolist()))
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
-        x = torch.cat([self.user_encoder(self.user_codes), self.item_encoder(self.item_codes)])
+        return self.embed()
+
+    def embed(self, adjs: dict[str, Tensor] | None = None, known_users: Tensor | None = None,
+              known_items: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``get_embedding`` over other graphs, or with some nodes treated as new.
+
+        Args:
+            adjs: one adjacency per behaviour, same node numbering, e.g. the training
+                graph plus the edges of new users (default: the model's graphs).
+            known_users, known_items: bool masks; nodes marked ``False`` get no ID
+                vector, only their attributes (default: all known).
+        """
+        x = torch.cat([self.user_encoder(self.user_codes, known=known_users),
+                       self.item_encoder(self.item_codes, known=known_items)])
         weights = torch.softmax(self.behavior_logits, 0)
         out = x
-        adjs = [getattr(self, f"adj_{b}") for b in self.behaviors]
+        adjs = ([getattr(self, f"adj_{b}") for b in self.behaviors] if adjs is None
+                else [compact_csr(adjs[b]) for b in self.behaviors])
         for _ in range(self.num_layers):
             x = sum(w * propagate(adj, x) for w, adj in zip(weights, adjs))
             out = out + x

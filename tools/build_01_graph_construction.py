@@ -293,23 +293,30 @@ repeated events must be merged (*coalesced*) before converting to CSR, and nodes
 without edges get a zero row instead of a division by zero.
 """),
 code("""
+# saved as gnnrec_utils.graph.symmetric_adjacency
+def symmetric_adjacency(src, dst, num_nodes, weight=None):
+    \"\"\"D^-1/2 A D^-1/2 as sparse CSR, for the undirected edges src[k] – dst[k].\"\"\"
+    w = torch.ones(len(src)) if weight is None else weight.float()
+    row, col, val = torch.cat([src, dst]), torch.cat([dst, src]), torch.cat([w, w])
+    deg = torch.zeros(num_nodes).index_add_(0, row, val)
+    inv_sqrt = deg.pow(-0.5).masked_fill(deg == 0, 0.0)
+    val = inv_sqrt[row] * val * inv_sqrt[col]
+    adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (num_nodes, num_nodes), check_invariants=True)
+    with warnings.catch_warnings():  # torch marks sparse CSR as beta; it is what we want here
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
+        return adj.coalesce().to_sparse_csr()
+"""),
+md("""
+For the shop graph, the edges are the distinct (user, item) pairs of the training
+events, items numbered after the users:
+"""),
+code("""
 # saved as gnnrec_utils.graph.normalized_adjacency
 def normalized_adjacency(events, num_users, num_items, behavior_weights=None):
     \"\"\"The symmetric normalised bipartite adjacency used by LightGCN, as sparse CSR.\"\"\"
     r = interaction_matrix(events, num_users, num_items, behavior_weights)
     u, i = r.indices()
-    w = r.values()
-    n = num_users + num_items
-    row = torch.cat([u, i + num_users])
-    col = torch.cat([i + num_users, u])
-    val = torch.cat([w, w])
-    deg = torch.zeros(n).index_add_(0, row, val)
-    inv_sqrt = deg.pow(-0.5).masked_fill(deg == 0, 0.0)
-    val = inv_sqrt[row] * val * inv_sqrt[col]
-    adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=True)
-    with warnings.catch_warnings():  # torch marks sparse CSR as beta; it is what we want here
-        warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
-        return adj.coalesce().to_sparse_csr()
+    return symmetric_adjacency(u, i + num_users, num_users + num_items, r.values())
 """),
 code("""
 adj = normalized_adjacency(split.train, split.num_users, split.num_items)
