@@ -262,23 +262,25 @@ class _Collector:
             self.sampled += int(keep.sum())
         return keep
 
-    def finish(self, user_table=None, item_table=None, category_of_item=None) -> Dataset:
-        """Concatenate, report, drop duplicates, k-core, remap, and build the tables."""
-        parts = {k: np.concatenate(v) if v else None for k, v in self.columns.items()}
-        self.columns = {}
-        self._report_reading(len(parts["timestamp"]))
-        user, user_ids = self.users.finish(parts.pop("user"))
-        item, item_ids = self.items.finish(parts.pop("item"))
-        cat, categories = self.cats.finish(parts.pop("cat"))
-        events = pd.DataFrame({"user_id": user, "item_id": item, "category_id": cat,
-                               "behavior": pd.Categorical.from_codes(parts["behavior"], BEHAVIORS),
-                               "timestamp": parts["timestamp"]})
-        if parts["rating"] is not None:
-            events["rating"] = parts["rating"]
-        del parts
-        events = self._duplicates(events, user_ids, item_ids)
-        events = self._k_core(events)
-        return self._tables(events, user_ids, item_ids, categories, user_table, item_table)
+    def finish(self, user_table=None, item_table=None) -> Dataset:
+        """Concatenate, report, drop duplicates, k-core, remap, and build the tables.
+
+        Works on plain numpy columns, filtered one column at a time, so that the
+        peak stays near two copies of one column above the kept events.
+        """
+        cols = {}
+        for key in list(self.columns):
+            parts = self.columns.pop(key)
+            if parts:
+                cols[key] = np.concatenate(parts)
+            del parts
+        self._report_reading(len(cols["timestamp"]))
+        cols["user"], user_ids = self.users.finish(cols["user"])
+        cols["item"], item_ids = self.items.finish(cols["item"])
+        cols["cat"], categories = self.cats.finish(cols["cat"])
+        self._duplicates(cols, user_ids, item_ids)
+        self._k_core(cols)
+        return self._tables(cols, user_ids, item_ids, categories, user_table, item_table)
 
     def _report_reading(self, kept: int) -> None:
         self.steps.insert(0, ("read", self.read, self.name))
@@ -296,43 +298,47 @@ class _Collector:
             self.note("sample users", kept,
                       f"a fraction {self.options.sample_users} of users, hash seed {self.options.seed}")
 
-    def _duplicates(self, events: pd.DataFrame, user_ids, item_ids) -> pd.DataFrame:
-        if self.options.duplicates == "keep" and not self.options.verbose:
-            return events
-        again = events.duplicated()
+    def _duplicates(self, cols: dict[str, np.ndarray], user_ids, item_ids) -> None:
+        """Find rows equal in every column; drop, keep or refuse them as asked (in place)."""
+        again = _repeated_rows(cols)
         count = int(again.sum())
         if count and self.options.duplicates == "error":
-            row = events[again].iloc[0]
+            row = int(np.flatnonzero(again)[0])
             raise DataFormatError(self.name, None, "each event once (or duplicates='drop')",
-                                  f"{count:,} repeated rows, e.g. user {user_ids[row.user_id]} "
-                                  f"item {item_ids[row.item_id]} {row.behavior} at {row.timestamp}")
+                                  f"{count:,} repeated rows, e.g. user {user_ids[cols['user'][row]]} "
+                                  f"item {item_ids[cols['item'][row]]} {BEHAVIORS[cols['behavior'][row]]} "
+                                  f"at {cols['timestamp'][row]}")
         if self.options.duplicates == "drop":
-            events = events[~again.to_numpy()].reset_index(drop=True)
-            self.note("drop duplicates", len(events), f"{count:,} repeated rows dropped")
+            if count:
+                _take(cols, ~again)
+            self.note("drop duplicates", len(cols["timestamp"]), f"{count:,} repeated rows dropped")
         else:
-            self.note("keep duplicates", len(events), f"{count:,} repeated rows kept")
-        return events
+            self.note("keep duplicates", len(cols["timestamp"]), f"{count:,} repeated rows kept")
 
-    def _k_core(self, events: pd.DataFrame) -> pd.DataFrame:
+    def _k_core(self, cols: dict[str, np.ndarray]) -> None:
+        """Peel users and items with fewer than ``k`` events until none is left (in place)."""
         k = self.options.k_core
         if k is None:
-            return events
+            return
         rounds = 0
         while True:
-            user, item = events.user_id.to_numpy(), events.item_id.to_numpy()
+            user, item = cols["user"], cols["item"]
             keep = (np.bincount(user)[user] >= k) & (np.bincount(item)[item] >= k)
+            del user, item
             if keep.all():
                 break
-            events, rounds = events[keep].reset_index(drop=True), rounds + 1
-        self.note(f"{k}-core", len(events), f"users and items with >= {k} events ({rounds} rounds)")
-        return events
+            _take(cols, keep)
+            rounds += 1
+        self.note(f"{k}-core", len(cols["timestamp"]), f"users and items with >= {k} events ({rounds} rounds)")
 
-    def _tables(self, events, user_ids, item_ids, categories, user_table, item_table) -> Dataset:
-        """Remap to the ids still present and build the users / items tables."""
-        user, used_u = _compact(events.user_id.to_numpy())
-        item, used_i = _compact(events.item_id.to_numpy())
-        cat, used_c = _compact(events.category_id.to_numpy())
-        events = events.assign(user_id=user, item_id=item, category_id=cat)
+    def _tables(self, cols, user_ids, item_ids, categories, user_table, item_table) -> Dataset:
+        """Remap to the ids still present and build the events, users and items tables."""
+        user, used_u = _compact(cols.pop("user"))
+        item, used_i = _compact(cols.pop("item"))
+        cat, used_c = _compact(cols.pop("cat"))
+        events = pd.DataFrame({"user_id": user, "item_id": item, "category_id": cat,
+                               "behavior": pd.Categorical.from_codes(cols.pop("behavior"), BEHAVIORS),
+                               "timestamp": cols.pop("timestamp"), **cols}, copy=False)
         user_ids, item_ids, categories = user_ids[used_u], item_ids[used_i], categories[used_c]
         users = pd.DataFrame({"user_id": np.arange(len(user_ids)), "orig_user_id": user_ids})
         if user_table is not None:
@@ -351,6 +357,52 @@ class _Collector:
         if self.options.verbose:
             print(report.to_string(index=False))
         return Dataset(self.name, events, users, items, user_ids, item_ids, categories, report)
+
+
+def _take(cols: dict[str, np.ndarray], keep: np.ndarray) -> None:
+    """Keep the rows ``keep`` of every column, one column at a time (in place)."""
+    for key in cols:
+        cols[key] = cols[key][keep]
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _row_hash(cols: dict[str, np.ndarray], piece: int = 1 << 22) -> np.ndarray:
+    """A 64-bit hash of each row over all columns (equal rows, equal hashes), in pieces."""
+    n = len(cols["timestamp"])
+    out = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, n, piece):
+            h = np.zeros(min(piece, n - start), dtype=np.uint64)
+            for values in cols.values():
+                part = values[start:start + piece]
+                part = part.view(np.uint32) if part.dtype == np.float32 else part
+                h = (h ^ part.astype(np.uint64)) * _MIX
+                h ^= h >> np.uint64(29)
+            out[start:start + piece] = h
+    return out
+
+
+def _repeated_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """True for each row equal to an earlier one in every column.
+
+    Rows are hashed; only rows whose hash occurs twice or more (the repeated rows,
+    and rare collisions) are compared exactly, so the cost is one 8-byte hash and
+    one sorted copy of it per row.
+    """
+    hashes = _row_hash(cols)
+    ordered = np.sort(hashes)
+    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    candidates = np.flatnonzero(pd.Series(hashes, copy=False).isin(twice).to_numpy()) if len(twice) \
+        else np.zeros(0, dtype=np.int64)
+    del hashes
+    again = np.zeros(len(cols["timestamp"]), dtype=bool)
+    if len(candidates):
+        subset = pd.DataFrame({k: v[candidates] for k, v in cols.items()})
+        again[candidates[subset.duplicated().to_numpy()]] = True
+    return again
 
 
 def _user_hash(user: np.ndarray, seed: int) -> np.ndarray:

@@ -457,3 +457,15 @@ def test_loaders_are_exported_from_the_top_level():
     import gnnrec_utils
     for name in ("load_movielens", "load_taobao_userbehavior", "load_amazon_reviews", "load_retailrocket"):
         assert getattr(gnnrec_utils, name) is getattr(datasets, name)
+
+
+def test_repeated_rows_agree_with_pandas_duplicated():
+    rng = np.random.default_rng(1)
+    n = 5000
+    cols = {"user": rng.integers(0, 30, n).astype(np.int32), "item": rng.integers(0, 20, n).astype(np.int32),
+            "cat": np.zeros(n, dtype=np.int32), "behavior": rng.integers(0, 4, n).astype(np.int8),
+            "timestamp": rng.integers(0, 3, n).astype(np.int64),
+            "rating": rng.choice([1.0, 4.5], n).astype(np.float32)}
+    expected = pd.DataFrame(cols).duplicated().to_numpy()
+    assert 0 < expected.sum() < n
+    assert (datasets._repeated_rows(cols) == expected).all()
