@@ -229,6 +229,17 @@ def _split_lines(fmt: FileFormat, text: str) -> list[list[str]]:
     return [line.split(fmt.sep) if line else [] for line in lines]
 
 
+_SEPARATORS = (",", "\t", ";", "|", "::", " ")
+
+
+def _other_separator(fmt: FileFormat, line: str) -> str | None:
+    """A common separator other than the format's that splits ``line`` into the right count."""
+    for sep in _SEPARATORS:
+        if sep != fmt.sep and line and len(line.split(sep)) == len(fmt.columns):
+            return sep
+    return None
+
+
 def _careful(path: Path, fmt: FileFormat, block: bytes, first_line: int) -> pd.DataFrame:
     """Parse line by line; the first problem raises with its line number."""
     try:
@@ -241,10 +252,9 @@ def _careful(path: Path, fmt: FileFormat, block: bytes, first_line: int) -> pd.D
         line = first_line + offset
         if len(fields) != len(fmt.columns):
             found = "an empty line" if not fields else f"{len(fields)} fields"
-            if len(fields) == 1 and fmt.sep != "\t" and "\t" in fields[0]:
-                found += " (tab-separated?)"
-            elif len(fields) == 1 and fmt.sep != ";" and ";" in fields[0]:
-                found += " (semicolon-separated?)"
+            other = _other_separator(fmt, text.split("\n")[offset].rstrip("\r"))
+            if other:
+                found += f" (the line splits on {other!r} into {len(fmt.columns)})"
             raise DataFormatError(path, line, fmt.describe(), found)
         rows.append([_field(path, line, name, kind, value)
                      for name, kind, value in zip(fmt.columns, fmt.kinds, fields)])

@@ -264,7 +264,31 @@ def test_wrong_delimiter(tmp_path):
     path = write(tmp_path, "UserBehavior.csv", [line.replace(",", "\t") for line in taobao_lines()])
     error = error_of(load_taobao_userbehavior, path)
     assert error.line == 1 and "5 ','-separated fields" in error.expected
-    assert error.found == "1 fields (tab-separated?)"
+    assert error.found == "1 fields (the line splits on '\\t' into 5)"
+
+
+@pytest.mark.parametrize("folder,name,sep,line", [
+    ("movielens-1m", "ratings.dat", ",", 1), ("movielens-latest", "ratings.csv", ";", 2),
+    ("amazon", "ratings_2018.csv", "\t", 1), ("retailrocket", "events.csv", ";", 2)])
+def test_wrong_delimiter_in_each_format(tmp_path, folder, name, sep, line):
+    original = (FIXTURES / folder / name).read_text(encoding="latin-1").splitlines()
+    right = "::" if name.endswith(".dat") else ","
+    lines = original[:line - 1] + [original[line - 1].replace(right, sep)] + original[line:]
+    if line == 2:  # keep the header right, break the first data line
+        lines = original[:1] + [original[1].replace(right, sep)] + original[2:]
+    path = write(tmp_path, name, lines)
+    load = {"movielens-1m": load_movielens, "movielens-latest": load_movielens,
+            "amazon": load_amazon_reviews, "retailrocket": load_retailrocket}[folder]
+    error = error_of(load, path)
+    assert error.line == line and f"splits on {sep!r}" in error.found
+
+
+def test_truncated_gzip_json(tmp_path):
+    text = (FIXTURES / "amazon" / "reviews_2018.json").read_text() * 40
+    packed = gzip.compress(text.encode())
+    path = tmp_path / "reviews.json.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    assert "a complete gzip-compressed file" in error_of(load_amazon_reviews, path).expected
 
 
 @pytest.mark.parametrize("row,found", [("101,5001,900,pv", "4 fields"),
