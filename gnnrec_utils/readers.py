@@ -246,7 +246,8 @@ def _careful(path: Path, fmt: FileFormat, block: bytes, first_line: int) -> pd.D
         text = block.decode(fmt.encoding)
     except UnicodeDecodeError as error:
         line = first_line + block.count(b"\n", 0, error.start)
-        raise DataFormatError(path, line, f"text in {fmt.encoding}", f"the byte {block[error.start:error.start + 1]!r}") from None
+        byte = block[error.start:error.start + 1]
+        raise DataFormatError(path, line, f"text in {fmt.encoding}", f"the byte {byte!r}") from None
     rows = []
     for offset, fields in enumerate(_split_lines(fmt, text)):
         line = first_line + offset

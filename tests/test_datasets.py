@@ -493,3 +493,12 @@ def test_repeated_rows_agree_with_pandas_duplicated():
     expected = pd.DataFrame(cols).duplicated().to_numpy()
     assert 0 < expected.sum() < n
     assert (datasets._repeated_rows(cols) == expected).all()
+
+
+def test_text_in_the_wrong_encoding_names_the_line(tmp_path):
+    lines = (FIXTURES / "movielens-latest" / "movies.csv").read_text().splitlines()
+    path = tmp_path / "movies.csv"
+    path.write_bytes(("\n".join(lines[:2]) + "\n").encode() + "3,Caf\xe9 (1995),Comedy\n".encode("latin-1"))
+    shutil.copy(FIXTURES / "movielens-latest" / "ratings.csv", tmp_path)
+    error = error_of(load_movielens, tmp_path)
+    assert error.path.name == "movies.csv" and error.line == 3 and "utf-8" in error.expected
