@@ -9,9 +9,10 @@ call :func:`fetch` / :func:`amazon_fetch`, which
 2. otherwise download the official file (the URLs in :data:`REGISTRY`), check its
    SHA-256 and, for a zip archive, unpack it next to it.
 
-**Checksums.** A checksum is taken from the ``sha256=`` argument, else the registry.
-GroupLens and the Amazon pages publish no SHA-256, so the registry holds ``None`` for
-them, and then the first download is *trusted on first use*: its hash is printed and
+**Checksums.** A checksum is taken from the ``sha256=`` argument, else the registry,
+which pins the fixed MovieLens releases (100K, 1M, 20M, 25M). For the others (the
+re-released ``latest`` archives, 32M, Amazon) no SHA-256 is published, and the first
+download is *trusted on first use*: its hash is printed and
 written beside the file (``<file>.sha256``), and every later use checks the file
 against that record; a mismatch raises and the file is not used. Pass ``sha256=`` to
 pin a hash you obtained elsewhere.
@@ -59,9 +60,19 @@ class Source:
 
 
 _GROUPLENS = "https://files.grouplens.org/datasets/movielens/"
+#: SHA-256 of the fixed MovieLens releases as recorded by TensorFlow Datasets
+#: (tensorflow/datasets, ``tensorflow_datasets/url_checksums/movielens.txt``). GroupLens
+#: itself publishes MD5 sums only. The ``latest`` archives are re-released from time to
+#: time, so no hash is pinned for them (trust on first use, below).
+_MOVIELENS_SHA256 = {
+    "ml-100k": "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
+    "ml-1m": "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
+    "ml-20m": "96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3",
+    "ml-25m": "8b21cfb7eb1706b4ec0aac894368d90acf26ebdfb6aced3ebd4ad5bd1eb9c6aa",
+}
 REGISTRY = {
-    **{name: Source(f"{_GROUPLENS}{name}.zip", name, page="https://grouplens.org/datasets/movielens/",
-                    files=f"the unzipped {name} folder")
+    **{name: Source(f"{_GROUPLENS}{name}.zip", name, sha256=_MOVIELENS_SHA256.get(name),
+                    page="https://grouplens.org/datasets/movielens/", files=f"the unzipped {name} folder")
        for name in ("ml-100k", "ml-1m", "ml-latest-small", "ml-latest", "ml-20m", "ml-25m", "ml-32m")},
     "taobao-userbehavior": Source(None, "taobao-userbehavior",
                                   page="https://tianchi.aliyun.com/dataset/649",

@@ -450,31 +450,43 @@ def test_login_only_datasets_say_where_to_get_them(tmp_path, load):
     assert str(tmp_path) in str(info.value) and "https://" in str(info.value)
 
 
-def fake_archive(tmp_path: Path) -> Path:
-    """A zip in the ml-1m layout built from the fixture, as if downloaded."""
-    build = tmp_path / "build" / "ml-1m"
-    shutil.copytree(FIXTURES / "movielens-1m", build)
-    archive = shutil.make_archive(str(tmp_path / "cache" / "ml-1m"), "zip", build.parent)
+def fake_archive(tmp_path: Path, name: str = "ml-latest-small", fixture: str = "movielens-latest") -> Path:
+    """A zip in the layout of release ``name`` built from a fixture, as if downloaded."""
+    build = tmp_path / "build" / name
+    shutil.copytree(FIXTURES / fixture, build)
+    archive = shutil.make_archive(str(tmp_path / "cache" / name), "zip", build.parent)
     return Path(archive)
 
 
 def test_cached_archive_is_verified_then_unpacked_and_loaded(tmp_path, monkeypatch):
     archive = fake_archive(tmp_path)
+    assert download.REGISTRY["ml-latest-small"].sha256 is None  # re-released: nothing pinned
     monkeypatch.setattr(download.urllib.request, "urlopen", lambda *a, **k: pytest.fail("network"))
-    data = load_movielens(None, download=True, release="ml-1m", root=tmp_path / "cache", verbose=False)
-    assert len(data.events) == 6
-    record = archive.with_name("ml-1m.zip.sha256").read_text().split()[0]
+    data = load_movielens(None, download=True, release="ml-latest-small", root=tmp_path / "cache", verbose=False)
+    expected = load_movielens(FIXTURES / "movielens-latest", verbose=False)
+    assert len(data.events) == len(expected.events) > 0
+    record = archive.with_name("ml-latest-small.zip.sha256").read_text().split()[0]
     assert record == download.sha256_of(archive)  # trusted on first use, recorded
     archive.write_bytes(archive.read_bytes() + b"tampered")
     with pytest.raises(download.DownloadError, match="does not match"):
-        download.fetch("ml-1m", root=tmp_path / "cache")
+        download.fetch("ml-latest-small", root=tmp_path / "cache")
 
 
 def test_a_given_sha256_is_checked(tmp_path):
     archive = fake_archive(tmp_path)
     with pytest.raises(download.DownloadError, match="does not match the expected 00"):
-        download.fetch("ml-1m", root=archive.parent, sha256="00" * 32)
-    assert download.fetch("ml-1m", root=archive.parent, sha256=download.sha256_of(archive)).is_dir()
+        download.fetch("ml-latest-small", root=archive.parent, sha256="00" * 32)
+    assert download.fetch("ml-latest-small", root=archive.parent,
+                          sha256=download.sha256_of(archive)).is_dir()
+
+
+def test_the_published_sha256_of_a_fixed_release_is_enforced(tmp_path):
+    archive = fake_archive(tmp_path, "ml-1m", "movielens-1m")   # not the real ml-1m.zip
+    pinned = download.REGISTRY["ml-1m"].sha256
+    assert pinned == "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"
+    with pytest.raises(download.DownloadError, match=f"does not match the expected {pinned}"):
+        download.fetch("ml-1m", root=archive.parent)
+    assert not (archive.parent / "ml-1m").exists()   # a file that fails the check is not unpacked
 
 
 def test_loaders_are_exported_from_the_top_level():
