@@ -3,7 +3,7 @@ import sys
 
 from nbbuild import build, code, md
 
-RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "40"
+RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "35"
 
 cells = [
 md(f"""
@@ -161,7 +161,13 @@ side = pd.concat({"MultiBehaviorGCN (dot)": described(lists["dot"][QUERY_ITEM]).
 side.index = pd.RangeIndex(1, TOP_K + 1, name="rank")
 side
 """),
-md("Over the whole catalogue: how often does a neighbour share the query's category or brand?"),
+md("""
+On this page both lists stay in the query's category, 15, and mostly at its price level.
+The GNN's first three are all items that a shopper of item 828 went on to fav, cart or
+buy on the test day; co-occurrence's ten hold two of them. Co-occurrence ranks the
+category's best-sellers first (621 and 216 training events), the GNN also finds the
+query's own brand (35) twice. Over the whole catalogue:
+"""),
 code("""
 def shared(top, column):
     values = shop.items[column].to_numpy()
@@ -343,7 +349,16 @@ assert retrieval_table[f"recall@{TOP_K} vs exact"].between(0, 1).all()
 retrieval_table.round(4)
 """),
 md("""
-PLACEHOLDER_RETRIEVAL
+- **At 3,000 items every method answers in a fraction of a millisecond per query**,
+  the exact ones included; faiss's flat index and PyG's `MIPSKNNIndex` return exactly
+  the lists of section 2.
+- **The approximate indexes already miss a little**: IVF finds 98.6 % of the exact
+  neighbours, HNSW 99.3 %, for a speed-up of at most a few times over the exact
+  scan. HNSW's graph also makes its index about half as large again as the vectors.
+- **At this size, search exactly.** The trade changes with the catalogue:
+  `benchmarks/retrieval.py` runs the same indexes on a million generated vectors, where
+  scanning every item for every query becomes the cost to cut (results in
+  `benchmarks/README.md`).
 """),
 md("""
 ## Summary
@@ -358,7 +373,9 @@ md("""
   question about shoppers, and popularity wins it.
 - Attributes beside a list show why items were matched: the GNN's neighbours share the
   query's category and brand far more often than co-occurrence's.
-- PLACEHOLDER_SUMMARY_RETRIEVAL
+- At 3,000 items an exact scan takes a fraction of a millisecond per query and is the
+  right choice; approximate indexes (IVF, HNSW) trade a little recall for speed at
+  catalogue sizes like the million items of `benchmarks/retrieval.py`.
 
 ## Exercises
 1. Set `HELD_OUT = "valid"`. Do the methods keep their order on the other day?
