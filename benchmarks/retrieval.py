@@ -93,7 +93,7 @@ def pyg_searcher(index, num_items: int):
     return lambda x, n: index.search(torch.from_numpy(x), min(n, num_items)).index.numpy()
 
 
-def index_specs(num_items: int):
+def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 40):
     """``(specs, set_param)``: each spec is (name, parameters, build, settings); ``build(x)``
     returns (search(x, n), memory bytes, faiss index); ``settings`` are search-time values
     that ``set_param(index, name, value)`` applies in turn to one built index."""
@@ -122,7 +122,8 @@ def index_specs(num_items: int):
     specs = [
         ("faiss flat", "exact", faiss_spec("flat"), []),
         (f"faiss IVF{nlist}", "nprobe", faiss_spec("ivf", nlist=nlist), [("nprobe", v) for v in (4, 16, 64)]),
-        ("faiss HNSW", "M=16 efC=40 efSearch", faiss_spec("hnsw", hnsw_m=16, ef_construction=40),
+        ("faiss HNSW", f"M={hnsw_m} efC={ef_construction} efSearch",
+         faiss_spec("hnsw", hnsw_m=hnsw_m, ef_construction=ef_construction),
          [("efSearch", v) for v in (16, 64, 256)]),
     ]
     if num_items >= 100_000:
@@ -134,13 +135,13 @@ def index_specs(num_items: int):
     return specs, set_param
 
 
-def measure(x: np.ndarray, queries: np.ndarray, k: int, repeats: int) -> list[dict]:
+def measure(x: np.ndarray, queries: np.ndarray, k: int, repeats: int, hnsw: dict) -> list[dict]:
     """Rows of the table for one catalogue; the first row (torch) is the exact reference."""
     items = torch.from_numpy(x)
     exact_search = lambda q, n: retrieval.exact_top_k(items, q, n)   # noqa: E731
     rows = [time_row("torch exact", "matmul + topk", 0.0, x.nbytes, exact_search, x, queries, None, k, repeats)]
     exact = rows[0].pop("found")
-    specs, set_param = index_specs(len(x))
+    specs, set_param = index_specs(len(x), **hnsw)
     for name, params, build, settings in specs:
         start = time.perf_counter()
         search, nbytes, index = build(x)
@@ -200,6 +201,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500, help="queries on the generated catalogue")
     parser.add_argument("--repeats", type=int, default=2, help="timed passes; the best counts")
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--hnsw-m", type=int, default=16, help="HNSW links per node")
+    parser.add_argument("--ef-construction", type=int, default=40, help="HNSW candidate list when building")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch and faiss threads (default: their own choice)")
     parser.add_argument("--skip-bundled", action="store_true", help="only the generated catalogue")
@@ -211,12 +214,13 @@ def main() -> None:
     print(f"torch {torch.__version__}, faiss {faiss.__version__}, {torch.get_num_threads()} torch threads, "
           f"{faiss.omp_get_max_threads()} faiss threads; k={args.k}; queries exclude themselves")
     result = {"k": args.k}
+    hnsw = {"hnsw_m": args.hnsw_m, "ef_construction": args.ef_construction}
     if not args.skip_bundled:
         start = time.perf_counter()
         x = np.ascontiguousarray(bundled_vectors(args.seed), dtype=np.float32)
         print(f"bundled: {len(x):,} MultiBehaviorGCN item vectors of {x.shape[1]} dims, "
               f"trained in {time.perf_counter() - start:.1f} s; every item is a query", flush=True)
-        rows = measure(x, np.arange(len(x)), args.k, args.repeats)
+        rows = measure(x, np.arange(len(x)), args.k, args.repeats, hnsw)
         print_table(f"bundled catalogue, {len(x):,} items", rows, args.k)
         result["bundled"] = summary(rows)
     start = time.perf_counter()
@@ -225,7 +229,7 @@ def main() -> None:
     print(f"\ngenerated: {args.items:,} unit vectors of {args.dim} dims around {args.clusters:,} centres "
           f"(8 directions each, spread {args.spread}, noise {args.noise}), made in {time.perf_counter() - start:.1f} s; {args.queries:,} queries",
           flush=True)
-    rows = measure(x, queries, args.k, args.repeats)
+    rows = measure(x, queries, args.k, args.repeats, hnsw)
     print_table(f"generated catalogue, {args.items:,} items", rows, args.k)
     result["generated"] = summary(rows)
     print(json.dumps(result))
