@@ -93,7 +93,7 @@ def pyg_searcher(index, num_items: int):
     return lambda x, n: index.search(torch.from_numpy(x), min(n, num_items)).index.numpy()
 
 
-def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 40):
+def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 100):
     """``(specs, set_param)``: each spec is (name, parameters, build, settings); ``build(x)``
     returns (search(x, n), memory bytes, faiss index); ``settings`` are search-time values
     that ``set_param(index, name, value)`` applies in turn to one built index."""
@@ -202,7 +202,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="timed passes; the best counts")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--hnsw-m", type=int, default=16, help="HNSW links per node")
-    parser.add_argument("--ef-construction", type=int, default=40, help="HNSW candidate list when building")
+    parser.add_argument("--ef-construction", type=int, default=100, help="HNSW candidate list when building")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch and faiss threads (default: their own choice)")
     parser.add_argument("--skip-bundled", action="store_true", help="only the generated catalogue")
