@@ -3,7 +3,7 @@ import sys
 
 from nbbuild import build, code, md
 
-RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "40"
+RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "10"
 
 cells = [
 md(f"""
