@@ -4,7 +4,10 @@ One module per stage of the pipeline, in the order the notebooks teach them:
 ``data`` (tables, loading, validation), ``synthetic`` (the bundled shop),
 ``datasets`` (public datasets in their official formats, read by ``readers``,
 fetched by ``download``), ``stats`` (what a log looks like), ``split`` (temporal
-split and target), ``graph`` (HeteroData and the normalised adjacency), ``metrics``.
+split and target), ``graph`` (HeteroData and the normalised adjacency), ``encoders``,
+``propagation``, ``models``, ``losses``, ``sampling``, ``training``, ``metrics``,
+``coldstart`` (new shoppers and products), ``retrieval`` (similar items, nearest-neighbour
+indexes) and ``dynamic`` (keeping a model current as days go by).
 
 The dataset loaders are exported here::
 

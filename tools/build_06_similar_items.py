@@ -3,7 +3,7 @@ import sys
 
 from nbbuild import build, code, md
 
-RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "36"
+RUNTIME = sys.argv[1] if len(sys.argv) > 1 else "26"
 
 cells = [
 md(f"""
@@ -202,7 +202,7 @@ def co_engagement_targets(split, period="test", behaviors=TARGET_BEHAVIORS):
         .reset_index(drop=True)
 """),
 md("""
-The issue this notebook answers asked for *co-purchases*. Count what each choice of
+The classic test is *co-purchases*: items bought by the same shopper. Count what each choice of
 behaviours leaves to evaluate on:
 """),
 code("""
@@ -269,7 +269,7 @@ md("""
 """),
 md("""
 ### A looser question, and why popularity wins it
-The issue's words, "items later bought by the same users", also read differently:
+"Items later bought by the same users" can also be read differently:
 relevant to $q$ is whatever the shoppers who favved, carted or bought $q$ in training go
 on to fav, cart or buy on the held-out day (`follow_up_targets`). Same methods, same metrics:
 """),
