@@ -15,7 +15,7 @@ events in:
 
 The day's evaluation follows the series' target (:mod:`gnnrec_utils.split`): the
 (user, item) pairs a shopper favs, carts or buys that day and had never touched before
-(:func:`new_intent_pairs`), ranked over the whole catalogue with everything known
+(:func:`gnnrec_utils.split.new_intent_pairs`), ranked over the whole catalogue with everything known
 before the day excluded.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.models import LightGCN, MultiBehaviorGCN, Recommender
 from gnnrec_utils.propagation import compact_csr
 from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
-from gnnrec_utils.split import DAY, TARGET_BEHAVIORS, local_day_start
+from gnnrec_utils.split import DAY, TARGET_BEHAVIORS, local_day_start, new_intent_pairs
 from gnnrec_utils.training import TrainConfig, train_step
 
 
@@ -51,16 +51,6 @@ def cut_days(events: pd.DataFrame, start: int) -> list[pd.DataFrame]:
     day = ((later.timestamp - start) // DAY).to_numpy()
     num_days = int(day.max()) + 1 if len(later) else 0
     return [later[day == d].reset_index(drop=True) for d in range(num_days)]
-
-
-def new_intent_pairs(day_events: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
-    """The day's targets: distinct (user_id, item_id) pairs faved, carted or bought in
-    ``day_events`` that have no event of any behaviour in ``known``."""
-    pairs = day_events.loc[day_events.behavior.isin(TARGET_BEHAVIORS), ["user_id", "item_id"]]
-    seen = known[["user_id", "item_id"]].drop_duplicates()
-    merged = pairs.drop_duplicates().merge(seen, how="left", indicator=True)
-    fresh = merged[merged._merge == "left_only"]
-    return fresh[["user_id", "item_id"]].sort_values(["user_id", "item_id"]).reset_index(drop=True)
 
 
 def scored_users(targets: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:

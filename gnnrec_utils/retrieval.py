@@ -34,7 +34,7 @@ from torch import Tensor
 
 from gnnrec_utils.graph import interaction_matrix
 from gnnrec_utils.metrics import per_user_recall_ndcg, topk_excluding
-from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
+from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit, new_intent_pairs
 
 METRICS = ("cosine", "dot")
 INDEX_KINDS = ("flat", "ivf", "hnsw")
@@ -100,11 +100,7 @@ def new_pairs(split: ShopSplit, period: str, behaviors=TARGET_BEHAVIORS) -> pd.D
     ev = split.valid if period == "valid" else split.test if period == "test" else None
     if ev is None:
         raise ValueError(f"period must be 'valid' or 'test', got {period!r}")
-    pairs = ev.loc[ev.behavior.isin(behaviors), ["user_id", "item_id"]].drop_duplicates()
-    seen = split.history(period)[["user_id", "item_id"]].drop_duplicates()
-    merged = pairs.merge(seen, how="left", indicator=True)
-    return merged.loc[merged._merge == "left_only", ["user_id", "item_id"]] \
-        .sort_values(["user_id", "item_id"]).reset_index(drop=True)
+    return new_intent_pairs(ev, split.history(period), tuple(behaviors))
 
 
 def co_engagement_targets(split: ShopSplit, period: str = "test",

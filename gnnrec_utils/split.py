@@ -70,12 +70,7 @@ class ShopSplit:
         had no event of any behaviour on it in ``history(period)``.
         """
         if period not in self._cache:
-            ev = getattr(self, period)
-            pairs = ev.loc[ev.behavior.isin(TARGET_BEHAVIORS), ["user_id", "item_id"]].drop_duplicates()
-            seen = self.history(period)[["user_id", "item_id"]].drop_duplicates()
-            merged = pairs.merge(seen, how="left", indicator=True)
-            self._cache[period] = merged.loc[merged._merge == "left_only", ["user_id", "item_id"]] \
-                .sort_values(["user_id", "item_id"]).reset_index(drop=True)
+            self._cache[period] = new_intent_pairs(getattr(self, period), self.history(period))
         return self._cache[period]
 
     def item_popularity(self) -> np.ndarray:
@@ -103,6 +98,17 @@ class ShopSplit:
                 "pairs on cold items": int((~t.item_id.isin(warm_items)).sum()),
             }
         return pd.DataFrame(rows)
+
+
+def new_intent_pairs(events: pd.DataFrame, known: pd.DataFrame,
+                     behaviors: tuple[str, ...] = TARGET_BEHAVIORS) -> pd.DataFrame:
+    """Distinct (user_id, item_id) pairs with one of ``behaviors`` in ``events`` that have
+    no event of any behaviour in ``known``, sorted: the series' prediction targets."""
+    pairs = events.loc[events.behavior.isin(behaviors), ["user_id", "item_id"]]
+    seen = known[["user_id", "item_id"]].drop_duplicates()
+    merged = pairs.drop_duplicates().merge(seen, how="left", indicator=True)
+    fresh = merged[merged._merge == "left_only"]
+    return fresh[["user_id", "item_id"]].sort_values(["user_id", "item_id"]).reset_index(drop=True)
 
 
 def local_day_start(timestamp: int) -> int:

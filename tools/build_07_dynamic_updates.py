@@ -86,9 +86,9 @@ The day's targets are the pairs a shopper favs, carts or buys that day and had n
 on before — written out here:
 """),
 code("""
-# saved as gnnrec_utils.dynamic.new_intent_pairs
-def new_intent_pairs(day_events: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
-    pairs = day_events.loc[day_events.behavior.isin(TARGET_BEHAVIORS), ["user_id", "item_id"]]
+# saved as gnnrec_utils.split.new_intent_pairs
+def new_intent_pairs(events, known, behaviors=TARGET_BEHAVIORS):
+    pairs = events.loc[events.behavior.isin(behaviors), ["user_id", "item_id"]]
     seen = known[["user_id", "item_id"]].drop_duplicates()
     merged = pairs.drop_duplicates().merge(seen, how="left", indicator=True)
     fresh = merged[merged._merge == "left_only"]
