@@ -19,6 +19,7 @@
    rows; an extrapolation, not a measurement), and the result as JSON on the last line.
    The temporary file is deleted unless ``--keep`` names where to keep it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,23 +72,32 @@ def generate(path: Path, rows: int, seed: int, piece: int = 2_000_000) -> None:
     with open(path, "w", newline="") as f:
         for start in range(0, rows, piece):
             n = min(piece, rows - start)
-            frame = pd.DataFrame({
-                "user_id": rng.integers(1, 1_018_012, n),
-                "item_id": rng.integers(1, 5_163_071, n),
-                "category_id": rng.integers(1, 5_162_430, n),
-                "behavior": BEHAVIORS[rng.choice(4, n, p=SHARES)],
-                "timestamp": rng.integers(1511539200, 1512316800, n),
-            })
+            frame = pd.DataFrame(
+                {
+                    "user_id": rng.integers(1, 1_018_012, n),
+                    "item_id": rng.integers(1, 5_163_071, n),
+                    "category_id": rng.integers(1, 5_162_430, n),
+                    "behavior": BEHAVIORS[rng.choice(4, n, p=SHARES)],
+                    "timestamp": rng.integers(1511539200, 1512316800, n),
+                }
+            )
             frame.to_csv(f, header=False, index=False, lineterminator="\n")
 
 
 def measure(kind: str, path: Path) -> dict:
     """Run one load in a fresh child process; its JSON report."""
     repo = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", CHILD, kind, str(path)], capture_output=True,
-                          text=True, check=True, cwd=repo,
-                          env={**__import__("os").environ,
-                               "PYTHONPATH": f"{repo}:{__import__('os').environ.get('PYTHONPATH', '')}"})
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo,
+        env={
+            **__import__("os").environ,
+            "PYTHONPATH": f"{repo}:{__import__('os').environ.get('PYTHONPATH', '')}",
+        },
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -96,8 +106,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated file here")
-    parser.add_argument("--skip-naive", action="store_true",
-                        help="measure the kit's loader only (the naive read of 100M rows needs ~10 GiB)")
+    parser.add_argument(
+        "--skip-naive",
+        action="store_true",
+        help="measure the kit's loader only (the naive read of 100M rows needs ~10 GiB)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="gnnrec-big-"))
     path = folder / "UserBehavior.csv"
@@ -118,22 +131,39 @@ def main() -> None:
 def report(args, size: int, written: float, results: dict) -> None:
     ours, naive = results["gnnrec"], results.get("naive")
     scale = FULL_ROWS / args.rows
-    print(f"file: {args.rows:,} rows, {size / 2**20:,.0f} MiB, written in {written:.1f} s (seed {args.seed})")
-    table = pd.DataFrame(results).T[["rows", "seconds", "peak_mib", "after_imports_mib", "table_mib"]]
+    print(
+        f"file: {args.rows:,} rows, {size / 2**20:,.0f} MiB, written in {written:.1f} s (seed {args.seed})"
+    )
+    table = pd.DataFrame(results).T[
+        ["rows", "seconds", "peak_mib", "after_imports_mib", "table_mib"]
+    ]
     print(table.round(1).to_string())
     if naive:
-        print(f"gnnrec / naive: time x{ours['seconds'] / naive['seconds']:.2f}, "
-              f"peak memory x{ours['peak_mib'] / naive['peak_mib']:.2f}")
+        print(
+            f"gnnrec / naive: time x{ours['seconds'] / naive['seconds']:.2f}, "
+            f"peak memory x{ours['peak_mib'] / naive['peak_mib']:.2f}"
+        )
     extra = ours["peak_mib"] - ours["after_imports_mib"]
     full = ours["after_imports_mib"] + extra * scale
     if args.rows < FULL_ROWS:
-        print(f"extrapolated (linear in the rows, not measured) to {FULL_ROWS:,} rows: gnnrec about "
-              f"{ours['seconds'] * scale / 60:.1f} min and {full / 1024:.1f} GiB peak")
-    print(json.dumps({"rows": args.rows, "file_mib": round(size / 2**20, 1), "seed": args.seed,
-                      "gnnrec": ours, "naive": naive,
-                      "full_log_gnnrec_peak_gib": round(full / 1024, 2),
-                      "full_log_gnnrec_minutes": round(ours["seconds"] * scale / 60, 1),
-                      "full_log_is": "measured" if args.rows >= FULL_ROWS else "extrapolated"}))
+        print(
+            f"extrapolated (linear in the rows, not measured) to {FULL_ROWS:,} rows: gnnrec about "
+            f"{ours['seconds'] * scale / 60:.1f} min and {full / 1024:.1f} GiB peak"
+        )
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "file_mib": round(size / 2**20, 1),
+                "seed": args.seed,
+                "gnnrec": ours,
+                "naive": naive,
+                "full_log_gnnrec_peak_gib": round(full / 1024, 2),
+                "full_log_gnnrec_minutes": round(ours["seconds"] * scale / 60, 1),
+                "full_log_is": "measured" if args.rows >= FULL_ROWS else "extrapolated",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Protocol (the one of Microsoft Recommenders' benchmark table and LightGCN deep dive):
 every rating is a positive; per user, a random 75 % of the ratings train and the rest
-test (``gnnrec_utils.movielens.stratified_split``, seed 42); a user's training items
+test (``gnnrec_utils.split.stratified_split``, seed 42); a user's training items
 are never recommended to them; K = 10. Metrics, averaged over the users with a test
 item (all 943 here):
 
@@ -26,6 +26,7 @@ original MovieLens ids) and ``recs.csv`` (``model,user_id,item_id,rank``), then
 recomputes every metric from those files alone and checks that it matches the table.
 The last line printed is one JSON object.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,21 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.datasets import load_movielens
 from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.losses import bpr_loss, l2_reg
-from gnnrec_utils.metrics import hit_matrix, topk_excluding
-from gnnrec_utils.models import EASE, ItemKNN, LightGCN, MatrixFactorization, Popularity, Recommender
-from gnnrec_utils.movielens import load_movielens100k, stratified_split
+from gnnrec_utils.metrics import hit_matrix
+from gnnrec_utils.models import (
+    EASE,
+    ItemKNN,
+    LightGCN,
+    MatrixFactorization,
+    Popularity,
+    Recommender,
+    topk_excluding,
+)
 from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
+from gnnrec_utils.split import stratified_split
 
 TOP_K = 10
 METRICS = ("precision", "recall", "ndcg", "map")
@@ -56,6 +66,27 @@ LIGHTGCN_EPOCHS, LIGHTGCN_LR, LIGHTGCN_DECAY = 60, 0.005, 1e-3
 EASE_LAMBDAS = (50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0)
 
 
+# ---------------------------------------------------------------- data
+
+
+def load_ratings(folder: Path) -> pd.DataFrame:
+    """Every rating of MovieLens-100K in file order, as int64 columns ``user_id, item_id,
+    rating, timestamp, orig_user_id, orig_item_id`` (ids ``0..n-1`` in ascending order of
+    the original ones)."""
+    data = load_movielens(folder, duplicates="keep", verbose=False)
+    events = data.to_shop().events
+    return pd.DataFrame(
+        {
+            "user_id": events.user_id,
+            "item_id": events.item_id,
+            "rating": events.rating.astype(np.int64),
+            "timestamp": events.timestamp,
+            "orig_user_id": np.asarray(data.user_ids, dtype=np.int64)[events.user_id],
+            "orig_item_id": np.asarray(data.item_ids, dtype=np.int64)[events.item_id],
+        }
+    )
+
+
 # ---------------------------------------------------------------- metrics
 
 
@@ -67,9 +98,12 @@ def ranking_metrics(top: np.ndarray, users: np.ndarray, test: pd.DataFrame) -> d
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     idcg = np.cumsum(discount)[np.minimum(n_rel, k) - 1]
     precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
-    per_user = {"precision": hits.sum(1) / k, "recall": hits.sum(1) / n_rel,
-                "ndcg": (hits * discount).sum(1) / idcg,
-                "map": (precision_at_rank * hits).sum(1) / n_rel}
+    per_user = {
+        "precision": hits.sum(1) / k,
+        "recall": hits.sum(1) / n_rel,
+        "ndcg": (hits * discount).sum(1) / idcg,
+        "map": (precision_at_rank * hits).sum(1) / n_rel,
+    }
     return {f"{m}@{k}": float(per_user[m].mean()) for m in METRICS}
 
 
@@ -87,12 +121,16 @@ def metrics_from_dump(folder: Path) -> dict[str, dict[str, float]]:
         r["hits_so_far"] = r.groupby("user_id").hit.cumsum()
         r["dcg"] = r.hit / np.log2(r["rank"] + 1)
         r["ap"] = r.hit * r.hits_so_far / r["rank"]
-        u = r.groupby("user_id").agg(hits=("hit", "sum"), dcg=("dcg", "sum"), ap=("ap", "sum"),
-                                     n_rel=("n_rel", "first"))
+        u = r.groupby("user_id").agg(
+            hits=("hit", "sum"), dcg=("dcg", "sum"), ap=("ap", "sum"), n_rel=("n_rel", "first")
+        )
         idcg = u.n_rel.clip(upper=TOP_K).map(lambda n: sum(1 / np.log2(i + 2) for i in range(n)))
-        out[model] = {f"precision@{TOP_K}": (u.hits / TOP_K).mean(),
-                      f"recall@{TOP_K}": (u.hits / u.n_rel).mean(),
-                      f"ndcg@{TOP_K}": (u.dcg / idcg).mean(), f"map@{TOP_K}": (u.ap / u.n_rel).mean()}
+        out[model] = {
+            f"precision@{TOP_K}": (u.hits / TOP_K).mean(),
+            f"recall@{TOP_K}": (u.hits / u.n_rel).mean(),
+            f"ndcg@{TOP_K}": (u.dcg / idcg).mean(),
+            f"map@{TOP_K}": (u.ap / u.n_rel).mean(),
+        }
     return out
 
 
@@ -106,8 +144,9 @@ def interaction_array(train: pd.DataFrame, num_users: int, num_items: int) -> np
     return x
 
 
-def choose_ease_lambda(train: pd.DataFrame, num_users: int, num_items: int,
-                       seed: int) -> tuple[float, dict[float, float]]:
+def choose_ease_lambda(
+    train: pd.DataFrame, num_users: int, num_items: int, seed: int
+) -> tuple[float, dict[float, float]]:
     """The L2 weight with the best validation NDCG@10 on a 75/25 split of ``train``."""
     inner, valid = stratified_split(train, 0.75, seed=seed + 1)
     x = torch.from_numpy(interaction_array(inner, num_users, num_items))
@@ -119,8 +158,17 @@ def choose_ease_lambda(train: pd.DataFrame, num_users: int, num_items: int,
     return max(ndcg, key=ndcg.get), ndcg
 
 
-def train_bpr(model: Recommender, train: pd.DataFrame, num_users: int, num_items: int,
-              num_epochs: int, lr: float, decay: float, batch_size: int, seed: int) -> None:
+def train_bpr(
+    model: Recommender,
+    train: pd.DataFrame,
+    num_users: int,
+    num_items: int,
+    num_epochs: int,
+    lr: float,
+    decay: float,
+    batch_size: int,
+    seed: int,
+) -> None:
     """BPR with uniform negatives and LightGCN's L2 on the batch's ego embeddings.
 
     One epoch is ``len(train) // batch_size`` batches of pairs drawn with replacement.
@@ -153,8 +201,9 @@ def embedding_scores(model: Recommender) -> np.ndarray:
 # ---------------------------------------------------------------- run
 
 
-def fit_all(train: pd.DataFrame, num_users: int, num_items: int,
-            seed: int) -> dict[str, tuple[torch.Tensor, float, str]]:
+def fit_all(
+    train: pd.DataFrame, num_users: int, num_items: int, seed: int
+) -> dict[str, tuple[torch.Tensor, float, str]]:
     """``{name: (scores (num_users, num_items), train_seconds, note)}`` for every model."""
     x = interaction_array(train, num_users, num_items)
     out = {}
@@ -162,29 +211,59 @@ def fit_all(train: pd.DataFrame, num_users: int, num_items: int,
     def timed(name, fit, note=""):
         start = time.perf_counter()
         scores = fit()
-        out[name] = (torch.as_tensor(np.array(scores, dtype=np.float64)), time.perf_counter() - start, note)
+        out[name] = (
+            torch.as_tensor(np.array(scores, dtype=np.float64)),
+            time.perf_counter() - start,
+            note,
+        )
 
     timed("popularity", lambda: embedding_scores(Popularity(x.sum(0), num_users)))
-    timed("itemknn", lambda: embedding_scores(ItemKNN(torch.from_numpy(x), dtype=torch.float64)),
-          "cosine, all neighbours")
+    timed(
+        "itemknn",
+        lambda: embedding_scores(ItemKNN(torch.from_numpy(x), dtype=torch.float64)),
+        "cosine, all neighbours",
+    )
 
     def mf():
         torch.manual_seed(seed)
         model = MatrixFactorization(num_users, num_items, embedding_dim=64)
-        train_bpr(model, train, num_users, num_items, num_epochs=MF_EPOCHS, lr=MF_LR,
-                  decay=MF_DECAY, batch_size=1024, seed=seed)
+        train_bpr(
+            model,
+            train,
+            num_users,
+            num_items,
+            num_epochs=MF_EPOCHS,
+            lr=MF_LR,
+            decay=MF_DECAY,
+            batch_size=1024,
+            seed=seed,
+        )
         return embedding_scores(model)
+
     timed("mf_bpr", mf, f"64 dims, {MF_EPOCHS} epochs, lr {MF_LR}, decay {MF_DECAY}")
 
     def lightgcn():
         torch.manual_seed(seed)
         adj = normalized_adjacency(train, num_users, num_items)
         model = LightGCN(adj, num_users, num_items, embedding_dim=64, num_layers=3)
-        train_bpr(model, train, num_users, num_items, num_epochs=LIGHTGCN_EPOCHS,
-                  lr=LIGHTGCN_LR, decay=LIGHTGCN_DECAY, batch_size=1024, seed=seed)
+        train_bpr(
+            model,
+            train,
+            num_users,
+            num_items,
+            num_epochs=LIGHTGCN_EPOCHS,
+            lr=LIGHTGCN_LR,
+            decay=LIGHTGCN_DECAY,
+            batch_size=1024,
+            seed=seed,
+        )
         return embedding_scores(model)
-    timed("lightgcn", lightgcn, f"64 dims, 3 layers, {LIGHTGCN_EPOCHS} epochs, lr {LIGHTGCN_LR}, "
-          f"decay {LIGHTGCN_DECAY}")
+
+    timed(
+        "lightgcn",
+        lightgcn,
+        f"64 dims, 3 layers, {LIGHTGCN_EPOCHS} epochs, lr {LIGHTGCN_LR}, decay {LIGHTGCN_DECAY}",
+    )
 
     chosen = {}
 
@@ -192,23 +271,39 @@ def fit_all(train: pd.DataFrame, num_users: int, num_items: int,
         lam, _ = choose_ease_lambda(train, num_users, num_items, seed)
         chosen["lam"] = lam
         return embedding_scores(EASE(torch.from_numpy(x), l2=lam))
+
     timed("ease", ease)
     out["ease"] = out["ease"][:2] + (f"lambda={chosen['lam']:g} (validation from train)",)
     return out
 
 
-def dump(folder: Path, train, test, recs: dict[str, np.ndarray], users: np.ndarray,
-         orig_user: np.ndarray, orig_item: np.ndarray) -> None:
+def dump(
+    folder: Path,
+    train,
+    test,
+    recs: dict[str, np.ndarray],
+    users: np.ndarray,
+    orig_user: np.ndarray,
+    orig_item: np.ndarray,
+) -> None:
     """train.csv, test.csv and recs.csv in original MovieLens ids."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in (("train", train), ("test", test)):
         df[["orig_user_id", "orig_item_id"]].set_axis(["user_id", "item_id"], axis=1).to_csv(
-            folder / f"{name}.csv", index=False)
+            folder / f"{name}.csv", index=False
+        )
     k = TOP_K
-    frames = [pd.DataFrame({"model": name, "user_id": np.repeat(orig_user[users], k),
-                            "item_id": orig_item[top.reshape(-1)],
-                            "rank": np.tile(np.arange(1, k + 1), len(users))})
-              for name, top in recs.items()]
+    frames = [
+        pd.DataFrame(
+            {
+                "model": name,
+                "user_id": np.repeat(orig_user[users], k),
+                "item_id": orig_item[top.reshape(-1)],
+                "rank": np.tile(np.arange(1, k + 1), len(users)),
+            }
+        )
+        for name, top in recs.items()
+    ]
     pd.concat(frames).to_csv(folder / "recs.csv", index=False)
 
 
@@ -222,26 +317,35 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    ratings, _, _ = load_movielens100k(args.data)
+    ratings = load_ratings(args.data)
     num_users, num_items = int(ratings.user_id.max()) + 1, int(ratings.item_id.max()) + 1
     train, test = stratified_split(ratings, 0.75, seed=args.seed)
     users = np.unique(test.user_id.to_numpy())
-    print(f"data: {len(ratings):,} ratings, {num_users} users, {num_items} items; "
-          f"train {len(train):,}, test {len(test):,} ({len(users)} test users); "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads, seed {args.seed}")
+    print(
+        f"data: {len(ratings):,} ratings, {num_users} users, {num_items} items; "
+        f"train {len(train):,}, test {len(test):,} ({len(users)} test users); "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, seed {args.seed}"
+    )
 
     results, recs = {}, {}
     for name, (scores, seconds, note) in fit_all(train, num_users, num_items, args.seed).items():
-        recs[name] = topk_excluding(lambda u: scores[u], users, train, TOP_K)
-        results[name] = {**ranking_metrics(recs[name], users, test),
-                         "train_seconds": round(seconds, 2)}
+        recs[name] = topk_excluding(lambda u, s=scores: s[u], users, train, TOP_K)
+        results[name] = {
+            **ranking_metrics(recs[name], users, test),
+            "train_seconds": round(seconds, 2),
+        }
         results[name]["note"] = note
 
-    header = f"{'model':<12}" + "".join(f"{m + '@10':>13}" for m in METRICS) + f"{'train s':>9}  note"
+    header = (
+        f"{'model':<12}" + "".join(f"{m + '@10':>13}" for m in METRICS) + f"{'train s':>9}  note"
+    )
     print(header)
     for name, r in results.items():
-        print(f"{name:<12}" + "".join(f"{r[m + '@10']:>13.4f}" for m in METRICS)
-              + f"{r['train_seconds']:>9.1f}  {r.pop('note')}")
+        print(
+            f"{name:<12}"
+            + "".join(f"{r[m + '@10']:>13.4f}" for m in METRICS)
+            + f"{r['train_seconds']:>9.1f}  {r.pop('note')}"
+        )
 
     if args.dump:
         orig_user = ratings.groupby("user_id").orig_user_id.first().to_numpy()
@@ -254,8 +358,10 @@ def main() -> None:
         print(f"check: metrics recomputed from {args.dump}/recs.csv match the table")
 
     best = max(results, key=lambda name: results[name][f"ndcg@{TOP_K}"])
-    rounded = {n: {m: round(v, 4) if m != "train_seconds" else v for m, v in r.items()}
-               for n, r in results.items()}
+    rounded = {
+        n: {m: round(v, 4) if m != "train_seconds" else v for m, v in r.items()}
+        for n, r in results.items()
+    }
     print(json.dumps({"models": rounded, "best_model": best}))
 
 

@@ -24,6 +24,7 @@ Usage::
 
     python benchmarks/propagation.py [--reps 7] [--threads N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ EMBED_DIM, NUM_LAYERS, BATCH_SIZE, LR = 64, 3, 2_048, 1e-3
 VARIANTS = ("pyg_edge_index", "pyg_csr", "gnnrec")
 
 
-def long_tail_interactions(num_users: int, num_items: int, num_interactions: int,
-                           seed: int) -> tuple[np.ndarray, np.ndarray]:
+def long_tail_interactions(
+    num_users: int, num_items: int, num_interactions: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Exactly ``num_interactions`` distinct (user, item) pairs, users and items long-tailed.
 
     Pairs are drawn with probability proportional to user activity times item popularity
@@ -59,8 +61,9 @@ def long_tail_interactions(num_users: int, num_items: int, num_interactions: int
     codes = np.empty(0, dtype=np.int64)
     while codes.size < num_interactions:
         k = int(1.25 * (num_interactions - codes.size)) + 1_000
-        draw = (rng.choice(num_users, k, p=p_user / p_user.sum()) * num_items
-                + rng.choice(num_items, k, p=p_item / p_item.sum()))
+        draw = rng.choice(num_users, k, p=p_user / p_user.sum()) * num_items + rng.choice(
+            num_items, k, p=p_item / p_item.sum()
+        )
         codes = np.concatenate([codes, draw])
         _, first = np.unique(codes, return_index=True)
         codes = codes[np.sort(first)]  # distinct pairs, in the order they were drawn
@@ -120,8 +123,9 @@ def check_same_results(variants: dict, triples: torch.Tensor) -> None:
             torch.testing.assert_close(got, ref, atol=1e-5 * ref.abs().max().item(), rtol=0)
 
 
-def timed_step(embed: Callable[[], torch.Tensor], opt: torch.optim.Optimizer,
-               triples: torch.Tensor) -> float:
+def timed_step(
+    embed: Callable[[], torch.Tensor], opt: torch.optim.Optimizer, triples: torch.Tensor
+) -> float:
     """Milliseconds for one forward + BPR loss + backward + optimiser step."""
     start = time.perf_counter()
     opt.zero_grad(set_to_none=True)
@@ -130,15 +134,16 @@ def timed_step(embed: Callable[[], torch.Tensor], opt: torch.optim.Optimizer,
     return 1e3 * (time.perf_counter() - start)
 
 
-def run(variants: dict, users: np.ndarray, items: np.ndarray, reps: int,
-        warmup: int, seed: int) -> dict[str, list[float]]:
+def run(
+    variants: dict, users: np.ndarray, items: np.ndarray, reps: int, warmup: int, seed: int
+) -> dict[str, list[float]]:
     """Interleaved timings; the variant order rotates every repetition."""
     opts = {name: torch.optim.Adam([param], lr=LR) for name, (_, param) in variants.items()}
     gen = torch.Generator().manual_seed(seed)
     times: dict[str, list[float]] = {name: [] for name in variants}
     for rep in range(warmup + reps):
         triples = sample_triples(users, items, gen)
-        order = VARIANTS[rep % 3:] + VARIANTS[:rep % 3]
+        order = VARIANTS[rep % 3 :] + VARIANTS[: rep % 3]
         for name in order:
             ms = timed_step(variants[name][0], opts[name], triples)
             if rep >= warmup:
@@ -152,19 +157,24 @@ def report(times: dict[str, list[float]]) -> dict:
     print(f"{'variant':<16}{'median ms':>11}{'min ms':>9}{'max ms':>9}{'x gnnrec':>10}")
     for name in VARIANTS:
         t = times[name]
-        print(f"{name:<16}{med[name]:>11.1f}{min(t):>9.1f}{max(t):>9.1f}"
-              f"{med[name] / med['gnnrec']:>10.1f}")
-    return {"ms_per_batch": {name: round(med[name], 1) for name in VARIANTS},
-            "speedup_vs_edge_index": round(med["pyg_edge_index"] / med["gnnrec"], 1),
-            "speedup_vs_pyg_csr": round(med["pyg_csr"] / med["gnnrec"], 1)}
+        print(
+            f"{name:<16}{med[name]:>11.1f}{min(t):>9.1f}{max(t):>9.1f}"
+            f"{med[name] / med['gnnrec']:>10.1f}"
+        )
+    return {
+        "ms_per_batch": {name: round(med[name], 1) for name in VARIANTS},
+        "speedup_vs_edge_index": round(med["pyg_edge_index"] / med["gnnrec"], 1),
+        "speedup_vs_pyg_csr": round(med["pyg_csr"] / med["gnnrec"], 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions per variant")
     parser.add_argument("--warmup", type=int, default=1, help="untimed repetitions first")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: torch's own choice)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.threads:
@@ -176,13 +186,17 @@ def main() -> None:
     adj = compact_csr(normalized_adjacency(events, NUM_USERS, NUM_ITEMS))
     edge_index = both_directions(users, items, NUM_USERS)
     deg_u, deg_i = np.bincount(users, minlength=NUM_USERS), np.bincount(items, minlength=NUM_ITEMS)
-    print(f"graph: {NUM_USERS:,} users, {NUM_ITEMS:,} items, {len(users):,} distinct interactions,"
-          f" adj nnz {adj.values().numel():,}; degree min/median/max users "
-          f"{deg_u.min()}/{np.median(deg_u):.0f}/{deg_u.max()}, items "
-          f"{deg_i.min()}/{np.median(deg_i):.0f}/{deg_i.max()}")
-    print(f"step: {NUM_LAYERS} layers, {EMBED_DIM} dims, {BATCH_SIZE:,} BPR triples, Adam;"
-          f" torch {torch.__version__}, {torch.get_num_threads()} threads;"
-          f" {args.warmup} warm-up + {args.reps} timed reps, interleaved")
+    print(
+        f"graph: {NUM_USERS:,} users, {NUM_ITEMS:,} items, {len(users):,} distinct interactions,"
+        f" adj nnz {adj.values().numel():,}; degree min/median/max users "
+        f"{deg_u.min()}/{np.median(deg_u):.0f}/{deg_u.max()}, items "
+        f"{deg_i.min()}/{np.median(deg_i):.0f}/{deg_i.max()}"
+    )
+    print(
+        f"step: {NUM_LAYERS} layers, {EMBED_DIM} dims, {BATCH_SIZE:,} BPR triples, Adam;"
+        f" torch {torch.__version__}, {torch.get_num_threads()} threads;"
+        f" {args.warmup} warm-up + {args.reps} timed reps, interleaved"
+    )
 
     variants = make_variants(adj, edge_index, args.seed)
     check_same_results(variants, sample_triples(users, items, torch.Generator().manual_seed(1)))

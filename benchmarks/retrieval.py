@@ -23,6 +23,7 @@ the first 50 queries), each the best of ``--repeats`` (2) passes. PyG's exact
 
     python benchmarks/retrieval.py [--items 1000000] [--threads N] [--skip-bundled]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,15 @@ SINGLE_QUERIES = 50
 PQ_CELLS = 256
 
 
-def clustered_vectors(num_items: int, dim: int, num_clusters: int, spread: float, noise: float,
-                      seed: int, directions: int = 8) -> np.ndarray:
+def clustered_vectors(
+    num_items: int,
+    dim: int,
+    num_clusters: int,
+    spread: float,
+    noise: float,
+    seed: int,
+    directions: int = 8,
+) -> np.ndarray:
     """Unit vectors with cluster structure, like learned item vectors in categories.
 
     Each cluster has a random unit centre and ``directions`` random directions of its own;
@@ -58,10 +66,13 @@ def clustered_vectors(num_items: int, dim: int, num_clusters: int, spread: float
     cluster = rng.choice(num_clusters, num_items, p=share / share.sum())
     x = np.empty((num_items, dim), dtype=np.float32)
     for lo in range(0, num_items, 100_000):
-        c = cluster[lo:lo + 100_000]
+        c = cluster[lo : lo + 100_000]
         steps = spread * rng.standard_normal((len(c), directions), dtype=np.float32)
-        x[lo:lo + 100_000] = (centres[c] + np.einsum("nde,ne->nd", bases[c], steps)
-                              + noise * rng.standard_normal((len(c), dim), dtype=np.float32))
+        x[lo : lo + 100_000] = (
+            centres[c]
+            + np.einsum("nde,ne->nd", bases[c], steps)
+            + noise * rng.standard_normal((len(c), dim), dtype=np.float32)
+        )
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return x
 
@@ -72,22 +83,29 @@ def bundled_vectors(seed: int) -> np.ndarray:
     from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
     from gnnrec_utils.graph import normalized_adjacency
     from gnnrec_utils.models import MultiBehaviorGCN
-    from gnnrec_utils.sampling import PositiveSet
-    from gnnrec_utils.split import TARGET_BEHAVIORS, temporal_split
+    from gnnrec_utils.sampling import intent_positives
+    from gnnrec_utils.split import temporal_split
     from gnnrec_utils.training import TrainConfig, train
     from gnnrec_utils.utils import set_seed
 
     shop = load_shop(DATA)
     split = temporal_split(shop)
     n_u, n_i = split.num_users, split.num_items
-    intent = split.train[split.train.behavior.isin(TARGET_BEHAVIORS)]
-    positives = PositiveSet.from_events(intent, num_items=n_i, num_users=n_u)
-    adjs = {b: normalized_adjacency(split.train[split.train.behavior == b], n_u, n_i) for b in BEHAVIORS}
+    positives = intent_positives(split.train, n_u, n_i)
+    adjs = {
+        b: normalized_adjacency(split.train[split.train.behavior == b], n_u, n_i) for b in BEHAVIORS
+    }
     set_seed(seed)
     user_codes, user_cards = user_attribute_codes(shop.users)
     item_codes, item_cards = item_attribute_codes(shop.items)
     model = MultiBehaviorGCN(adjs, user_codes, item_codes, user_cards, item_cards, num_layers=2)
-    train(model, split, positives, TrainConfig(lr=0.01, patience=4, top_k=10, seed=seed), progress=False)
+    train(
+        model,
+        split,
+        positives,
+        TrainConfig(lr=0.01, patience=4, top_k=10, seed=seed),
+        progress=False,
+    )
     with torch.no_grad():
         return model.get_embedding()[1].numpy()
 
@@ -109,6 +127,7 @@ def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 100):
         def build(x):
             index = retrieval.faiss_index(x, kind, **kw)
             return (lambda q, n: index.search(q, n)[1]), retrieval.index_bytes(index), index
+
         return build
 
     def set_param(index, name, value):
@@ -125,10 +144,18 @@ def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 100):
 
     specs = [
         ("faiss flat", "exact", faiss_spec("flat"), []),
-        (f"faiss IVF{nlist}", "nprobe", faiss_spec("ivf", nlist=nlist), [("nprobe", v) for v in (4, 16, 64)]),
-        ("faiss HNSW", f"M={hnsw_m} efC={ef_construction} efSearch",
-         faiss_spec("hnsw", hnsw_m=hnsw_m, ef_construction=ef_construction),
-         [("efSearch", v) for v in (16, 64, 256)]),
+        (
+            f"faiss IVF{nlist}",
+            "nprobe",
+            faiss_spec("ivf", nlist=nlist),
+            [("nprobe", v) for v in (4, 16, 64)],
+        ),
+        (
+            "faiss HNSW",
+            f"M={hnsw_m} efC={ef_construction} efSearch",
+            faiss_spec("hnsw", hnsw_m=hnsw_m, ef_construction=ef_construction),
+            [("efSearch", v) for v in (16, 64, 256)],
+        ),
     ]
     if num_items >= 100_000:
         # IVF-PQ's codebooks need >= 9,984 training vectors; PyG trains it on every vector
@@ -142,8 +169,21 @@ def index_specs(num_items: int, hnsw_m: int = 16, ef_construction: int = 100):
 def measure(x: np.ndarray, queries: np.ndarray, k: int, repeats: int, hnsw: dict) -> list[dict]:
     """Rows of the table for one catalogue; the first row (torch) is the exact reference."""
     items = torch.from_numpy(x)
-    exact_search = lambda q, n: retrieval.exact_top_k(items, q, n)   # noqa: E731
-    rows = [time_row("torch exact", "matmul + topk", 0.0, x.nbytes, exact_search, x, queries, None, k, repeats)]
+    exact_search = lambda q, n: retrieval.exact_top_k(items, q, n)  # noqa: E731
+    rows = [
+        time_row(
+            "torch exact",
+            "matmul + topk",
+            0.0,
+            x.nbytes,
+            exact_search,
+            x,
+            queries,
+            None,
+            k,
+            repeats,
+        )
+    ]
     exact = rows[0].pop("found")
     specs, set_param = index_specs(len(x), **hnsw)
     for name, params, build, settings in specs:
@@ -154,9 +194,14 @@ def measure(x: np.ndarray, queries: np.ndarray, k: int, repeats: int, hnsw: dict
             if setting is not None:
                 set_param(index, *setting)
             label = params if setting is None else f"{params}={setting[1]}"
-            rows.append(time_row(name, label, seconds, nbytes, search, x, queries, exact, k, repeats))
+            rows.append(
+                time_row(name, label, seconds, nbytes, search, x, queries, exact, k, repeats)
+            )
             rows[-1].pop("found")
-            print(f"  {name} {label}: built in {seconds:.1f} s, recall {rows[-1]['recall']:.3f}", flush=True)
+            print(
+                f"  {name} {label}: built in {seconds:.1f} s, recall {rows[-1]['recall']:.3f}",
+                flush=True,
+            )
         del search, index
     return rows
 
@@ -171,28 +216,45 @@ def time_row(name, params, build_s, nbytes, search, x, queries, exact, k, repeat
         ids = search(q, k + 1)
         best = min(best, time.perf_counter() - start)
     found = retrieval.search_excluding_self(lambda v, n: ids, x, queries, k)
-    single = retrieval.ms_per_query(lambda v: search(v, k + 1), q[:SINGLE_QUERIES], batch_size=1,
-                                    repeats=repeats)
-    return {"index": name, "params": params, "build_s": build_s, "bytes": nbytes, "found": found,
-            "recall": 1.0 if exact is None else retrieval.recall_against_exact(found, exact),
-            "ms_batch": 1e3 * best / len(q), "ms_single": single}
+    single = retrieval.ms_per_query(
+        lambda v: search(v, k + 1), q[:SINGLE_QUERIES], batch_size=1, repeats=repeats
+    )
+    return {
+        "index": name,
+        "params": params,
+        "build_s": build_s,
+        "bytes": nbytes,
+        "found": found,
+        "recall": 1.0 if exact is None else retrieval.recall_against_exact(found, exact),
+        "ms_batch": 1e3 * best / len(q),
+        "ms_single": single,
+    }
 
 
 def print_table(title: str, rows: list[dict], k: int) -> None:
     print(f"\n{title}")
-    print(f"{'index':<24}{'params':<26}{'build s':>8}{'MB':>9}{f'recall@{k}':>11}"
-          f"{'ms/q batch':>12}{'ms/q single':>13}")
+    print(
+        f"{'index':<24}{'params':<26}{'build s':>8}{'MB':>9}{f'recall@{k}':>11}"
+        f"{'ms/q batch':>12}{'ms/q single':>13}"
+    )
     for r in rows:
-        print(f"{r['index']:<24}{r['params']:<26}{r['build_s']:>8.1f}{r['bytes'] / 1e6:>9.1f}"
-              f"{r['recall']:>11.3f}{r['ms_batch']:>12.4f}{r['ms_single']:>13.3f}")
+        print(
+            f"{r['index']:<24}{r['params']:<26}{r['build_s']:>8.1f}{r['bytes'] / 1e6:>9.1f}"
+            f"{r['recall']:>11.3f}{r['ms_batch']:>12.4f}{r['ms_single']:>13.3f}"
+        )
 
 
 def summary(rows: list[dict]) -> dict:
-    return {f"{r['index']} {r['params']}": {"recall@10": round(r["recall"], 4),
-                                            "ms_per_query_batch": round(r["ms_batch"], 5),
-                                            "ms_per_query_single": round(r["ms_single"], 4),
-                                            "memory_bytes": r["bytes"], "build_s": round(r["build_s"], 2)}
-            for r in rows}
+    return {
+        f"{r['index']} {r['params']}": {
+            "recall@10": round(r["recall"], 4),
+            "ms_per_query_batch": round(r["ms_batch"], 5),
+            "ms_per_query_single": round(r["ms_single"], 4),
+            "memory_bytes": r["bytes"],
+            "build_s": round(r["build_s"], 2),
+        }
+        for r in rows
+    }
 
 
 def main() -> None:
@@ -200,39 +262,56 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000, help="generated catalogue size")
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--clusters", type=int, default=1_000)
-    parser.add_argument("--spread", type=float, default=0.3, help="step size along a cluster's directions")
+    parser.add_argument(
+        "--spread", type=float, default=0.3, help="step size along a cluster's directions"
+    )
     parser.add_argument("--noise", type=float, default=0.02, help="noise in every dimension")
-    parser.add_argument("--queries", type=int, default=500, help="queries on the generated catalogue")
+    parser.add_argument(
+        "--queries", type=int, default=500, help="queries on the generated catalogue"
+    )
     parser.add_argument("--repeats", type=int, default=2, help="timed passes; the best counts")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--hnsw-m", type=int, default=16, help="HNSW links per node")
-    parser.add_argument("--ef-construction", type=int, default=100, help="HNSW candidate list when building")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch and faiss threads (default: their own choice)")
+    parser.add_argument(
+        "--ef-construction", type=int, default=100, help="HNSW candidate list when building"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch and faiss threads (default: their own choice)",
+    )
     parser.add_argument("--skip-bundled", action="store_true", help="only the generated catalogue")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
         faiss.omp_set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, faiss {faiss.__version__}, {torch.get_num_threads()} torch threads, "
-          f"{faiss.omp_get_max_threads()} faiss threads; k={args.k}; queries exclude themselves")
+    print(
+        f"torch {torch.__version__}, faiss {faiss.__version__}, {torch.get_num_threads()} torch threads, "
+        f"{faiss.omp_get_max_threads()} faiss threads; k={args.k}; queries exclude themselves"
+    )
     result = {"k": args.k}
     hnsw = {"hnsw_m": args.hnsw_m, "ef_construction": args.ef_construction}
     if not args.skip_bundled:
         start = time.perf_counter()
         x = np.ascontiguousarray(bundled_vectors(args.seed), dtype=np.float32)
-        print(f"bundled: {len(x):,} MultiBehaviorGCN item vectors of {x.shape[1]} dims, "
-              f"trained in {time.perf_counter() - start:.1f} s; every item is a query", flush=True)
+        print(
+            f"bundled: {len(x):,} MultiBehaviorGCN item vectors of {x.shape[1]} dims, "
+            f"trained in {time.perf_counter() - start:.1f} s; every item is a query",
+            flush=True,
+        )
         rows = measure(x, np.arange(len(x)), args.k, args.repeats, hnsw)
         print_table(f"bundled catalogue, {len(x):,} items", rows, args.k)
         result["bundled"] = summary(rows)
     start = time.perf_counter()
     x = clustered_vectors(args.items, args.dim, args.clusters, args.spread, args.noise, args.seed)
     queries = np.random.default_rng(args.seed + 1).choice(args.items, args.queries, replace=False)
-    print(f"\ngenerated: {args.items:,} unit vectors of {args.dim} dims around {args.clusters:,} centres "
-          f"(8 directions each, spread {args.spread}, noise {args.noise}), made in {time.perf_counter() - start:.1f} s; {args.queries:,} queries",
-          flush=True)
+    print(
+        f"\ngenerated: {args.items:,} unit vectors of {args.dim} dims around {args.clusters:,} centres "
+        f"(8 directions each, spread {args.spread}, noise {args.noise}), made in {time.perf_counter() - start:.1f} s; {args.queries:,} queries",
+        flush=True,
+    )
     rows = measure(x, queries, args.k, args.repeats, hnsw)
     print_table(f"generated catalogue, {args.items:,} items", rows, args.k)
     result["generated"] = summary(rows)

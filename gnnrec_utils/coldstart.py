@@ -11,9 +11,10 @@
 * ``ColdStartRecommender`` wraps it for an engineer: ``recommend_for_new_user`` and
   ``recommend_for_new_item``.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,26 +23,35 @@ from torch import Tensor
 
 from gnnrec_utils.encoders import USER_ATTRIBUTES, price_bands
 from gnnrec_utils.graph import symmetric_adjacency
-from gnnrec_utils.metrics import per_user_recall_ndcg, topk_excluding
-from gnnrec_utils.models import LightGCN
+from gnnrec_utils.metrics import per_user_recall_ndcg
+from gnnrec_utils.models import LightGCN, topk_excluding
 from gnnrec_utils.propagation import lightgcn_embedding
 from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
 
 
-def hold_out(split: ShopSplit, user_frac: float, item_frac: float,
-             seed: int = 0) -> tuple[ShopSplit, np.ndarray, np.ndarray]:
+def hold_out(
+    split: ShopSplit, user_frac: float, item_frac: float, seed: int = 0
+) -> tuple[ShopSplit, np.ndarray, np.ndarray]:
     """A copy of ``split`` whose training events leave out a random share of the users
     and items seen in training, and the held-out user and item ids (sorted).
 
     Validation and test events are unchanged. Held-out nodes are new to a model trained
     on the copy: the protocol of "strong generalisation" (Marlin 2004; Liang et al. 2018).
+
+    Args:
+        split: the split to copy.
+        user_frac, item_frac: shares of the training users and items to hold out.
+        seed: seeds the draw.
+
+    Returns:
+        ``(split without them, held-out user ids, held-out item ids)``; the copy is
+        :meth:`ShopSplit.with_held_out`.
     """
     rng = np.random.default_rng(seed)
     users, items = np.unique(split.train.user_id), np.unique(split.train.item_id)
     held_users = np.sort(rng.choice(users, round(user_frac * len(users)), replace=False))
     held_items = np.sort(rng.choice(items, round(item_frac * len(items)), replace=False))
-    keep = ~split.train.user_id.isin(held_users) & ~split.train.item_id.isin(held_items)
-    return replace(split, train=split.train[keep].reset_index(drop=True), _cache={}), held_users, held_items
+    return split.with_held_out(held_users, held_items), held_users, held_items
 
 
 @dataclass
@@ -69,20 +79,37 @@ def few_shot_task(events: pd.DataFrame, shots: tuple[int, ...] = (1, 3, 5)) -> F
     first = ev.drop_duplicates(["user_id", "item_id"])
     rank = first.groupby("user_id").cumcount().to_numpy()
     order = pd.Series(rank, index=pd.MultiIndex.from_frame(first[["user_id", "item_id"]]))
-    ev = ev.assign(rank=order.reindex(pd.MultiIndex.from_frame(ev[["user_id", "item_id"]])).to_numpy())
-    t_first = first.assign(rank=rank).pivot_table(index="user_id", columns="rank", values="timestamp")
+    ev = ev.assign(
+        rank=order.reindex(pd.MultiIndex.from_frame(ev[["user_id", "item_id"]])).to_numpy()
+    )
+    t_first = first.assign(rank=rank).pivot_table(
+        index="user_id", columns="rank", values="timestamp"
+    )
     last = max(shots)
-    cutoff = ev.user_id.map(t_first[last - 1]) if last - 1 in t_first else pd.Series(np.nan, index=ev.index)
+    cutoff = (
+        ev.user_id.map(t_first[last - 1])
+        if last - 1 in t_first
+        else pd.Series(np.nan, index=ev.index)
+    )
     intent = ev[ev.behavior.isin(TARGET_BEHAVIORS) & (ev["rank"] >= last) & (ev.timestamp > cutoff)]
     targets = intent[["user_id", "item_id"]].drop_duplicates().sort_values(["user_id", "item_id"])
     ev = ev[ev.user_id.isin(targets.user_id)]
-    revealed = {n: ev[(ev["rank"] < n) & (ev.timestamp <= ev.user_id.map(t_first[n - 1]))]
-                .drop(columns="rank").reset_index(drop=True) for n in shots}
+    revealed = {
+        n: ev[(ev["rank"] < n) & (ev.timestamp <= ev.user_id.map(t_first[n - 1]))]
+        .drop(columns="rank")
+        .reset_index(drop=True)
+        for n in shots
+    }
     return FewShotTask(revealed, targets.reset_index(drop=True))
 
 
-def segment_popularity(events: pd.DataFrame, users: pd.DataFrame, user_ids: np.ndarray,
-                       num_items: int, columns: tuple[str, ...] = ("age_group", "gender")) -> Tensor:
+def segment_popularity(
+    events: pd.DataFrame,
+    users: pd.DataFrame,
+    user_ids: np.ndarray,
+    num_items: int,
+    columns: tuple[str, ...] = ("age_group", "gender"),
+) -> Tensor:
     """Scores (len(user_ids), num_items): each item's event count among users of the same
     segment (same values of ``columns``), ties broken by overall popularity."""
     segment = users.groupby(list(columns)).ngroup().to_numpy()
@@ -92,8 +119,9 @@ def segment_popularity(events: pd.DataFrame, users: pd.DataFrame, user_ids: np.n
     return torch.tensor(counts[segment[np.asarray(user_ids)]] + overall / (overall.max() + 1.0))
 
 
-def category_scores(events: pd.DataFrame, items: pd.DataFrame, user_ids: np.ndarray,
-                    personal: bool = True) -> Tensor:
+def category_scores(
+    events: pd.DataFrame, items: pd.DataFrame, user_ids: np.ndarray, personal: bool = True
+) -> Tensor:
     """Scores (len(user_ids), num_items) from an item's category alone: how often the user
     had events in that category (``personal``), ties broken by the category's overall
     event count; with ``personal=False`` only the overall count (a popularity fallback
@@ -110,8 +138,12 @@ def category_scores(events: pd.DataFrame, items: pd.DataFrame, user_ids: np.ndar
     return torch.tensor(scores)
 
 
-def attribute_nodes(users: pd.DataFrame, items: pd.DataFrame, user_columns: tuple[str, ...],
-                    item_columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+def attribute_nodes(
+    users: pd.DataFrame,
+    items: pd.DataFrame,
+    user_columns: tuple[str, ...],
+    item_columns: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Attribute-value node numbers of every user (num_users, len(user_columns)) and item,
     counted from 0 over all the columns, and the number of such nodes."""
     items = items.assign(price_band=price_bands(items.price))
@@ -124,10 +156,14 @@ def attribute_nodes(users: pd.DataFrame, items: pd.DataFrame, user_columns: tupl
     return out[0], out[1], offset
 
 
-def attribute_adjacency(events: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame,
-                        user_columns: tuple[str, ...] = (),
-                        item_columns: tuple[str, ...] = ("category_id", "brand_id"),
-                        attribute_weight: float = 1.0) -> tuple[Tensor, int]:
+def attribute_adjacency(
+    events: pd.DataFrame,
+    users: pd.DataFrame,
+    items: pd.DataFrame,
+    user_columns: tuple[str, ...] = (),
+    item_columns: tuple[str, ...] = ("category_id", "brand_id"),
+    attribute_weight: float = 1.0,
+) -> tuple[Tensor, int]:
     """The normalised user-item adjacency of ``events`` with one extra node per attribute
     value, linked to every user or item that has it; and the number of extra nodes.
 
@@ -139,12 +175,21 @@ def attribute_adjacency(events: pd.DataFrame, users: pd.DataFrame, items: pd.Dat
     user_attr, item_attr, num_attr = attribute_nodes(users, items, user_columns, item_columns)
     pairs = events[["user_id", "item_id"]].drop_duplicates()
     base = num_users + num_items
-    src = np.concatenate([pairs.user_id.to_numpy(), np.repeat(np.arange(num_users), user_attr.shape[1]),
-                          np.repeat(np.arange(num_items) + num_users, item_attr.shape[1])])
-    dst = np.concatenate([pairs.item_id.to_numpy() + num_users, user_attr.ravel() + base, item_attr.ravel() + base])
+    src = np.concatenate(
+        [
+            pairs.user_id.to_numpy(),
+            np.repeat(np.arange(num_users), user_attr.shape[1]),
+            np.repeat(np.arange(num_items) + num_users, item_attr.shape[1]),
+        ]
+    )
+    dst = np.concatenate(
+        [pairs.item_id.to_numpy() + num_users, user_attr.ravel() + base, item_attr.ravel() + base]
+    )
     weight = torch.ones(len(src))
-    weight[len(pairs):] = attribute_weight
-    return symmetric_adjacency(torch.tensor(src), torch.tensor(dst), base + num_attr, weight), num_attr
+    weight[len(pairs) :] = attribute_weight
+    return symmetric_adjacency(
+        torch.tensor(src), torch.tensor(dst), base + num_attr, weight
+    ), num_attr
 
 
 # saved as gnnrec_utils.coldstart.inductive_embedding
@@ -155,7 +200,7 @@ def inductive_embedding(model: LightGCN, adj: Tensor, known: Tensor) -> tuple[Te
     zero, not from their untrained ID vector: their vectors come from their neighbours."""
     ego = model.embedding.weight * known.unsqueeze(1)
     out = lightgcn_embedding(adj, ego, model.num_layers)
-    return out[:model.num_users], out[model.num_users:model.num_users + model.num_items]
+    return out[: model.num_users], out[model.num_users : model.num_users + model.num_items]
 
 
 def known_nodes(events: pd.DataFrame, num_users: int, num_items: int, num_extra: int) -> Tensor:
@@ -164,12 +209,18 @@ def known_nodes(events: pd.DataFrame, num_users: int, num_items: int, num_extra:
     known = torch.zeros(num_users + num_items + num_extra, dtype=torch.bool)
     known[torch.tensor(events.user_id.unique())] = True
     known[torch.tensor(events.item_id.unique()) + num_users] = True
-    known[num_users + num_items:] = True
+    known[num_users + num_items :] = True
     return known
 
 
-def per_user_scores(scores, users: np.ndarray, targets: pd.DataFrame, exclude: pd.DataFrame,
-                    k: int = 10, candidates: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def per_user_scores(
+    scores,
+    users: np.ndarray,
+    targets: pd.DataFrame,
+    exclude: pd.DataFrame,
+    k: int = 10,
+    candidates: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Recall@k and NDCG@k of each of ``users`` from full-ranking top-k lists.
 
     ``scores``: a (num_users, num_items) tensor (rows indexed by user id);
@@ -186,12 +237,22 @@ def per_user_scores(scores, users: np.ndarray, targets: pd.DataFrame, exclude: p
     return per_user_recall_ndcg(top, users, targets)
 
 
-def evaluate_scores(scores, users: np.ndarray, targets: pd.DataFrame, exclude: pd.DataFrame,
-                    k: int = 10, candidates: np.ndarray | None = None) -> dict[str, float]:
+def evaluate_scores(
+    scores,
+    users: np.ndarray,
+    targets: pd.DataFrame,
+    exclude: pd.DataFrame,
+    k: int = 10,
+    candidates: np.ndarray | None = None,
+) -> dict[str, float]:
     """Mean Recall@k and NDCG@k (see :func:`per_user_scores`) and the standard error of NDCG."""
     recall, ndcg = per_user_scores(scores, users, targets, exclude, k, candidates)
-    return {"users": len(users), f"recall@{k}": float(recall.mean()), f"ndcg@{k}": float(ndcg.mean()),
-            "ndcg_se": float(ndcg.std(ddof=1) / np.sqrt(len(ndcg)))}
+    return {
+        "users": len(users),
+        f"recall@{k}": float(recall.mean()),
+        f"ndcg@{k}": float(ndcg.mean()),
+        "ndcg_se": float(ndcg.std(ddof=1) / np.sqrt(len(ndcg))),
+    }
 
 
 class ColdStartRecommender:
@@ -214,24 +275,39 @@ class ColdStartRecommender:
                                     recent_items=[17, 803], k=10)
     """
 
-    def __init__(self, model: LightGCN, events: pd.DataFrame, users: pd.DataFrame,
-                 items: pd.DataFrame, item_columns: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        model: LightGCN,
+        events: pd.DataFrame,
+        users: pd.DataFrame,
+        items: pd.DataFrame,
+        item_columns: tuple[str, ...] = (),
+    ):
         self.model, self.events, self.users, self.items = model, events, users, items
         self.item_columns = item_columns
         expected = attribute_nodes(users, items, (), item_columns)[2]
         if model.num_extra_nodes != expected:
-            raise ValueError(f"model has {model.num_extra_nodes} extra nodes, but item_columns={item_columns} "
-                             f"make {expected}: train it on attribute_adjacency with the same item_columns")
+            raise ValueError(
+                f"model has {model.num_extra_nodes} extra nodes, but item_columns={item_columns} "
+                f"make {expected}: train it on attribute_adjacency with the same item_columns"
+            )
 
     def _embed(self, users: pd.DataFrame, items: pd.DataFrame, events: pd.DataFrame):
         adj, num_extra = attribute_adjacency(events, users, items, item_columns=self.item_columns)
         ego = self.model.embedding.weight
         u, i = self.model.num_users, self.model.num_items
-        table = torch.cat([ego[:u], ego.new_zeros(len(users) - u, ego.shape[1]), ego[u:u + i],
-                           ego.new_zeros(len(items) - i, ego.shape[1]), ego[u + i:]])
+        table = torch.cat(
+            [
+                ego[:u],
+                ego.new_zeros(len(users) - u, ego.shape[1]),
+                ego[u : u + i],
+                ego.new_zeros(len(items) - i, ego.shape[1]),
+                ego[u + i :],
+            ]
+        )
         with torch.no_grad():
             out = lightgcn_embedding(adj, table, self.model.num_layers)
-        return out[:len(users)], out[len(users):len(users) + len(items)]
+        return out[: len(users)], out[len(users) : len(users) + len(items)]
 
     def recommend_for_new_user(self, attributes: dict, recent_items=(), k: int = 10) -> np.ndarray:
         """Top-``k`` item ids for a shopper with ``attributes`` (age_group, gender, city_tier)
@@ -239,14 +315,25 @@ class ColdStartRecommender:
         Without recent items: the most popular items of the shopper's age-gender segment."""
         recent = np.unique(np.asarray(recent_items, dtype=np.int64))
         if len(recent) and (recent.min() < 0 or recent.max() >= len(self.items)):
-            raise ValueError(f"recent_items must be item ids in 0..{len(self.items) - 1}, got {recent.tolist()}")
-        row = pd.DataFrame([{"user_id": len(self.users), **_values(attributes, self.users, USER_ATTRIBUTES)}])
+            raise ValueError(
+                f"recent_items must be item ids in 0..{len(self.items) - 1}, got {recent.tolist()}"
+            )
+        row = pd.DataFrame(
+            [{"user_id": len(self.users), **_values(attributes, self.users, USER_ATTRIBUTES)}]
+        )
         users = pd.concat([self.users, row], ignore_index=True)
         if len(recent) == 0:
             scores = segment_popularity(self.events, users, [len(self.users)], len(self.items))[0]
         else:
-            new = pd.DataFrame({"user_id": len(self.users), "item_id": recent, "category_id": 0,
-                                "behavior": "pv", "timestamp": 0})
+            new = pd.DataFrame(
+                {
+                    "user_id": len(self.users),
+                    "item_id": recent,
+                    "category_id": 0,
+                    "behavior": "pv",
+                    "timestamp": 0,
+                }
+            )
             user_emb, item_emb = self._embed(users, self.items, pd.concat([self.events, new]))
             scores = (item_emb @ user_emb[-1]).double()
             scores[torch.as_tensor(recent)] = -torch.inf
@@ -256,9 +343,13 @@ class ColdStartRecommender:
         """The ``k`` shoppers most likely to engage with a new product with ``attributes``
         (its values of ``item_columns``, e.g. category_id and brand_id, and a price)."""
         if not self.item_columns:
-            raise ValueError("a new item has no edges in a graph without attribute nodes: "
-                             "use item_columns=('category_id', 'brand_id') and a model trained on it")
-        row = pd.DataFrame([{"item_id": len(self.items), **_values(attributes, self.items, self.item_columns)}])
+            raise ValueError(
+                "a new item has no edges in a graph without attribute nodes: "
+                "use item_columns=('category_id', 'brand_id') and a model trained on it"
+            )
+        row = pd.DataFrame(
+            [{"item_id": len(self.items), **_values(attributes, self.items, self.item_columns)}]
+        )
         items = pd.concat([self.items, row], ignore_index=True)
         user_emb, item_emb = self._embed(self.users, items, self.events)
         return torch.topk(user_emb @ item_emb[-1], k).indices.numpy()
@@ -273,6 +364,8 @@ def _values(attributes: dict, table: pd.DataFrame, categorical: tuple[str, ...])
         raise ValueError(f"attributes lack {missing}; expected a value for each of {needed}")
     for c in categorical:
         if attributes[c] not in set(table[c].tolist()):
-            raise ValueError(f"attributes[{c!r}] = {attributes[c]!r} is not a value of the catalogue's {c} "
-                             f"(expected one of {table[c].min()}..{table[c].max()} seen in the data)")
+            raise ValueError(
+                f"attributes[{c!r}] = {attributes[c]!r} is not a value of the catalogue's {c} "
+                f"(expected one of {table[c].min()}..{table[c].max()} seen in the data)"
+            )
     return {c: attributes[c] for c in needed}

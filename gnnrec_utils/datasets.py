@@ -8,12 +8,13 @@ Four loaders, one result type:
   ratings-only CSVs) and 2023 (JSON lines);
 * :func:`load_retailrocket` — RetailRocket's ``events.csv`` and item properties.
 
-Each returns a :class:`Dataset`: ``events`` in the UserBehavior schema
-(``user_id, item_id, category_id, behavior, timestamp``, ids ``0..n-1`` in ascending
-order of the original ids, timestamps in Unix **seconds**), ``users`` and ``items``
-tables (one row per id, the original id beside it, attributes where the format has
-them) and a ``report`` of every step with the rows it kept. ``Dataset.to_shop()``
-gives the :class:`~gnnrec_utils.data.Shop` that ``temporal_split`` takes.
+Each returns a :class:`~gnnrec_utils.data.Dataset`, as :func:`~gnnrec_utils.data.load_shop`
+does: ``events`` in the UserBehavior schema (``user_id, item_id, category_id, behavior,
+timestamp``, ids ``0..n-1`` in ascending order of the original ids, timestamps in Unix
+**seconds**), ``users`` and ``items`` tables (one row per id, the original id beside
+it, attributes where the format has them) and a ``report`` of every step with the
+rows it kept. ``Dataset.to_shop()`` gives the int64 ids and string behaviours that
+``temporal_split`` and the series' pipeline take.
 
 **Rules, stated once.**
 
@@ -34,6 +35,8 @@ gives the :class:`~gnnrec_utils.data.Shop` that ``temporal_split`` takes.
 * *Duplicates*: rows equal in user, item, behaviour and timestamp (and rating) are
   dropped (``duplicates="drop"``, reported) or kept (``"keep"``, reported) or refused
   (``"error"``).
+* *Listed ids*: where a release has a movies or users file, every rated movie and
+  user must have a line there.
 
 **Options shared by all loaders**, applied in this order, each reported with the rows
 it keeps: ``window=(start, end)`` keeps events with ``start <= timestamp < end``
@@ -44,27 +47,50 @@ the sample is taken while reading, so a laptop can load 1 % of a 100-million-row
 duplicates; ``k_core=k`` then drops users and items with fewer than ``k`` events,
 repeatedly, until every remaining one has at least ``k``.
 
-Files are read in blocks (see :mod:`gnnrec_utils.readers`), so memory grows with the
+Files are read in blocks through :mod:`gnnrec_utils.io`, so memory grows with the
 rows kept, not with the file: the arrays held are 4-byte ids, a 1-byte behaviour code
-and an 8-byte timestamp per kept event.
+and an 8-byte timestamp per kept event. A problem in a file stops the load with a
+:class:`~gnnrec_utils.io.DataFormatError` naming the file, the line and what was expected.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
 
-from gnnrec_utils.data import BEHAVIORS, DataFormatError, PathLike, Shop
-from gnnrec_utils.readers import (BLOCK_BYTES, FileFormat, check_file, read_blocks,
-                                  read_json_blocks)
+from gnnrec_utils.data import BEHAVIORS, EVENT_COLUMNS, REPORT_COLUMNS, Dataset
+from gnnrec_utils.io.delimited import FileFormat, read_blocks, read_table
+from gnnrec_utils.io.errors import (
+    DataFormatError,
+    PathLike,
+    check_unique,
+    first_bad,
+    raise_earliest,
+)
+from gnnrec_utils.io.files import BLOCK_BYTES, check_file, find_file, open_bytes
+from gnnrec_utils.io.jsonlines import read_json_blocks
+from gnnrec_utils.io.kinds import (
+    ANY,
+    DIGITS,
+    ID,
+    MILLISECONDS,
+    NUMBER,
+    SECONDS,
+    TEXT,
+    Integer,
+    Number,
+    OneOf,
+    Text,
+)
 
 MS_THRESHOLD = 10**11
 UNKNOWN = "unknown"
-_DIGITS = b"0123456789,\r\n"
 
 
 def rating_behavior(ratings: np.ndarray) -> np.ndarray:
@@ -72,52 +98,29 @@ def rating_behavior(ratings: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(ratings) >= 4, "buy", "pv")
 
 
-@dataclass
-class Dataset:
-    """A public dataset in the kit's tables.
+# ---------------------------------------------------------------- options
+
+
+class LoadOptions(TypedDict, total=False):
+    """The options every public loader takes as keywords (see the module docstring).
 
     Attributes:
-        name: which dataset and release.
-        events: ``user_id, item_id, category_id`` (int32), ``behavior`` (categorical
-            over ``pv, fav, cart, buy``), ``timestamp`` (int64, Unix seconds), plus
-            ``rating`` (float32) for rated data; in file order.
-        users: ``user_id, orig_user_id`` and attributes, row ``u`` for user ``u``.
-        items: ``item_id, orig_item_id, category_id`` and attributes, row ``i`` for item ``i``.
-        user_ids, item_ids: the original ids, position = new id
-            (``user_ids.get_indexer([orig])`` maps original to new).
-        categories: the original category labels, position = ``category_id``.
-        report: one row per step: ``step, rows`` kept, ``detail``.
+        window: ``(start, end)``: keep events with ``start <= timestamp < end``.
+        sample_users: keep this fraction of the users, chosen by a seeded hash.
+        seed: the seed of that hash.
+        duplicates: ``"drop"`` (default), ``"keep"`` or ``"error"``.
+        k_core: then keep users and items with at least this many events, repeatedly.
+        verbose: print the report (default ``True``).
+        block_bytes: about how many bytes of text are parsed at a time.
     """
 
-    name: str
-    events: pd.DataFrame
-    users: pd.DataFrame
-    items: pd.DataFrame
-    user_ids: pd.Index
-    item_ids: pd.Index
-    categories: pd.Index
-    report: pd.DataFrame = field(repr=False)
-
-    @property
-    def num_users(self) -> int:
-        return len(self.users)
-
-    @property
-    def num_items(self) -> int:
-        return len(self.items)
-
-    def to_shop(self) -> Shop:
-        """The kit's :class:`Shop`: int64 ids and string behaviours, as ``load_shop`` gives."""
-        events = self.events.astype({"user_id": "int64", "item_id": "int64",
-                                     "category_id": "int64", "behavior": str})
-        return Shop(users=self.users, items=self.items, events=events)
-
-    def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}: {len(self.events):,} events, {self.num_users:,} users, "
-                f"{self.num_items:,} items, {len(self.categories):,} categories)")
-
-
-# ---------------------------------------------------------------- options
+    window: tuple | None
+    sample_users: float | None
+    seed: int
+    duplicates: str
+    k_core: int | None
+    verbose: bool
+    block_bytes: int
 
 
 @dataclass
@@ -132,9 +135,13 @@ class _Options:
 
     def __post_init__(self):
         if self.duplicates not in ("drop", "keep", "error"):
-            raise ValueError(f"duplicates must be 'drop', 'keep' or 'error', got {self.duplicates!r}")
+            raise ValueError(
+                f"duplicates must be 'drop', 'keep' or 'error', got {self.duplicates!r}"
+            )
         if self.sample_users is not None and not 0 < self.sample_users <= 1:
-            raise ValueError(f"sample_users must be a fraction in (0, 1], got {self.sample_users!r}")
+            raise ValueError(
+                f"sample_users must be a fraction in (0, 1], got {self.sample_users!r}"
+            )
         if self.k_core is not None and (not isinstance(self.k_core, int) or self.k_core < 1):
             raise ValueError(f"k_core must be a positive integer, got {self.k_core!r}")
         if self.window is not None:
@@ -213,20 +220,31 @@ class _Collector:
     def __init__(self, name: str, options: _Options, unit: str = "s"):
         self.name, self.options, self.unit = name, options, unit
         self.users, self.items, self.cats = _Labels(), _Labels(), _Labels()
-        self.columns: dict[str, list[np.ndarray]] = {k: [] for k in
-                                                     ("user", "item", "cat", "behavior", "timestamp", "rating")}
+        self.columns: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("user", "item", "cat", "behavior", "timestamp", "rating")
+        }
         self.steps: list[tuple[str, int, str]] = []
         self.read = self.other_unit = self.in_window = self.sampled = 0
         self.other_unit_line: tuple[Path, int] | None = None
+        self.path: Path | None = None
 
     def note(self, step: str, rows: int | None, detail: str = "") -> None:
         """A line of the report: a step, the rows it kept (``None``: not a filter), what it did."""
         self.steps.append((step, rows, detail))
 
-    def add(self, path: Path, first_line: int, user, item, category, behavior: np.ndarray,
-            timestamp: np.ndarray, rating: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        path: Path,
+        first_line: int,
+        user,
+        item,
+        category,
+        behavior: np.ndarray,
+        timestamp: np.ndarray,
+        rating: np.ndarray | None = None,
+    ) -> None:
         """One block: original ids, behaviour codes (int8), raw timestamps in the file's unit."""
-        self.read += len(timestamp)
+        self.read, self.path = self.read + len(timestamp), path
         seconds = self._to_seconds(path, first_line, np.asarray(timestamp, dtype=np.int64))
         keep = self._keep(seconds, np.asarray(user))
         take = (lambda a: a) if keep is None else (lambda a: np.asarray(a)[keep])
@@ -286,17 +304,28 @@ class _Collector:
         self.steps.insert(0, ("read", self.read, self.name))
         if self.other_unit:
             path, line = self.other_unit_line
-            want, got = ("seconds", "milliseconds") if self.unit == "s" else ("milliseconds", "seconds")
-            self.note(f"timestamps in {got}", None,
-                      f"{self.other_unit:,} timestamps looked like {got} where the format uses "
-                      f"{want} (first: {path.name}, line {line}); converted to seconds")
+            want, got = (
+                ("seconds", "milliseconds") if self.unit == "s" else ("milliseconds", "seconds")
+            )
+            self.note(
+                f"timestamps in {got}",
+                None,
+                f"{self.other_unit:,} timestamps looked like {got} where the format uses "
+                f"{want} (first: {path.name}, line {line}); converted to seconds",
+            )
         if self.options.window is not None:
             start, end = self.options.window
-            self.note("window", self.in_window,
-                      f"{pd.Timestamp(start, unit='s')} <= time < {pd.Timestamp(end, unit='s')} (UTC)")
+            self.note(
+                "window",
+                self.in_window,
+                f"{pd.Timestamp(start, unit='s')} <= time < {pd.Timestamp(end, unit='s')} (UTC)",
+            )
         if self.options.sample_users is not None:
-            self.note("sample users", kept,
-                      f"a fraction {self.options.sample_users} of users, hash seed {self.options.seed}")
+            self.note(
+                "sample users",
+                kept,
+                f"a fraction {self.options.sample_users} of users, hash seed {self.options.seed}",
+            )
 
     def _duplicates(self, cols: dict[str, np.ndarray], user_ids, item_ids) -> None:
         """Find rows equal in every column; drop, keep or refuse them as asked (in place)."""
@@ -304,10 +333,14 @@ class _Collector:
         count = int(again.sum())
         if count and self.options.duplicates == "error":
             row = int(np.flatnonzero(again)[0])
-            raise DataFormatError(self.name, None, "each event once (or duplicates='drop')",
-                                  f"{count:,} repeated rows, e.g. user {user_ids[cols['user'][row]]} "
-                                  f"item {item_ids[cols['item'][row]]} {BEHAVIORS[cols['behavior'][row]]} "
-                                  f"at {cols['timestamp'][row]}")
+            raise DataFormatError(
+                self.path,
+                None,
+                "each event once (or duplicates='drop')",
+                f"{count:,} repeated rows, e.g. user {user_ids[cols['user'][row]]} "
+                f"item {item_ids[cols['item'][row]]} {BEHAVIORS[cols['behavior'][row]]} "
+                f"at {cols['timestamp'][row]}",
+            )
         if self.options.duplicates == "drop":
             if count:
                 _take(cols, ~again)
@@ -329,34 +362,60 @@ class _Collector:
                 break
             _take(cols, keep)
             rounds += 1
-        self.note(f"{k}-core", len(cols["timestamp"]), f"users and items with >= {k} events ({rounds} rounds)")
+        self.note(
+            f"{k}-core",
+            len(cols["timestamp"]),
+            f"users and items with >= {k} events ({rounds} rounds)",
+        )
 
     def _tables(self, cols, user_ids, item_ids, categories, user_table, item_table) -> Dataset:
         """Remap to the ids still present and build the events, users and items tables."""
         user, used_u = _compact(cols.pop("user"))
         item, used_i = _compact(cols.pop("item"))
         cat, used_c = _compact(cols.pop("cat"))
-        events = pd.DataFrame({"user_id": user, "item_id": item, "category_id": cat,
-                               "behavior": pd.Categorical.from_codes(cols.pop("behavior"), BEHAVIORS),
-                               "timestamp": cols.pop("timestamp"), **cols}, copy=False)
+        events = pd.DataFrame(
+            {
+                "user_id": user,
+                "item_id": item,
+                "category_id": cat,
+                "behavior": pd.Categorical.from_codes(cols.pop("behavior"), BEHAVIORS),
+                "timestamp": cols.pop("timestamp"),
+                **cols,
+            },
+            copy=False,
+        )
         user_ids, item_ids, categories = user_ids[used_u], item_ids[used_i], categories[used_c]
         users = pd.DataFrame({"user_id": np.arange(len(user_ids)), "orig_user_id": user_ids})
         if user_table is not None:
             users = users.merge(user_table, on="orig_user_id", how="left")
         first = np.full(len(item_ids), -1, dtype=np.int32)
         first[item[::-1]] = cat[::-1]  # the category of each item's first event
-        items = pd.DataFrame({"item_id": np.arange(len(item_ids)), "orig_item_id": item_ids,
-                              "category_id": first})
+        items = pd.DataFrame(
+            {"item_id": np.arange(len(item_ids)), "orig_item_id": item_ids, "category_id": first}
+        )
         if item_table is not None:
             items = items.merge(item_table, on="orig_item_id", how="left")
         disagree = int((first[item] != cat).sum())
-        self.note("tables", len(events), f"{len(user_ids):,} users, {len(item_ids):,} items, "
-                  f"{len(categories):,} categories; {disagree:,} events whose category differs from "
-                  "their item's first")
-        report = pd.DataFrame(self.steps, columns=["step", "rows", "detail"]).astype({"rows": "Int64"})
+        self.note(
+            "tables",
+            len(events),
+            f"{len(user_ids):,} users, {len(item_ids):,} items, "
+            f"{len(categories):,} categories; {disagree:,} events whose category differs from "
+            "their item's first",
+        )
+        report = pd.DataFrame(self.steps, columns=list(REPORT_COLUMNS)).astype({"rows": "Int64"})
         if self.options.verbose:
             print(report.to_string(index=False))
-        return Dataset(self.name, events, users, items, user_ids, item_ids, categories, report)
+        return Dataset(
+            users,
+            items,
+            events,
+            name=self.name,
+            user_ids=user_ids,
+            item_ids=item_ids,
+            categories=categories,
+            report=report,
+        )
 
 
 def _take(cols: dict[str, np.ndarray], keep: np.ndarray) -> None:
@@ -376,11 +435,11 @@ def _row_hash(cols: dict[str, np.ndarray], piece: int = 1 << 22) -> np.ndarray:
         for start in range(0, n, piece):
             h = np.zeros(min(piece, n - start), dtype=np.uint64)
             for values in cols.values():
-                part = values[start:start + piece]
+                part = values[start : start + piece]
                 part = part.view(np.uint32) if part.dtype == np.float32 else part
                 h = (h ^ part.astype(np.uint64)) * _MIX
                 h ^= h >> np.uint64(29)
-            out[start:start + piece] = h
+            out[start : start + piece] = h
     return out
 
 
@@ -395,8 +454,11 @@ def _repeated_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
     ordered = np.sort(hashes)
     twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
-    candidates = np.flatnonzero(pd.Series(hashes, copy=False).isin(twice).to_numpy()) if len(twice) \
+    candidates = (
+        np.flatnonzero(pd.Series(hashes, copy=False).isin(twice).to_numpy())
+        if len(twice)
         else np.zeros(0, dtype=np.int64)
+    )
     del hashes
     again = np.zeros(len(cols["timestamp"]), dtype=bool)
     if len(candidates):
@@ -414,6 +476,15 @@ def _user_hash(user: np.ndarray, seed: int) -> np.ndarray:
     return pd.util.hash_array(user.astype(object), hash_key=key, categorize=False)
 
 
+def _source(path: PathLike, download: str | bool, root: PathLike | None) -> PathLike:
+    """``path``, or the folder of the dataset named ``download`` in the cache ``root``."""
+    if not download:
+        return path
+    from gnnrec_utils.download import fetch
+
+    return fetch(download, root=root)
+
+
 def _behavior_codes(labels) -> np.ndarray:
     """int8 codes of behaviour labels in :data:`BEHAVIORS`."""
     return pd.Index(BEHAVIORS).get_indexer(np.asarray(labels, dtype=object)).astype(np.int8)
@@ -423,53 +494,35 @@ def _rated_behaviors(behavior_of: Callable, ratings: np.ndarray) -> np.ndarray:
     """Behaviour codes from ``behavior_of(ratings)``; a clear error if it returns something else."""
     labels = np.asarray(behavior_of(ratings))
     if labels.shape != ratings.shape:
-        raise ValueError(f"behavior_of must return one behaviour per rating ({ratings.shape}), "
-                         f"returned shape {labels.shape}")
+        raise ValueError(
+            f"behavior_of must return one behaviour per rating ({ratings.shape}), "
+            f"returned shape {labels.shape}"
+        )
     codes = _behavior_codes(labels)
     if (codes < 0).any():
         bad = labels[np.flatnonzero(codes < 0)[0]]
-        raise ValueError(f"behavior_of returned {str(bad)!r}; expected one of {', '.join(BEHAVIORS)}")
+        raise ValueError(
+            f"behavior_of returned {str(bad)!r}; expected one of {', '.join(BEHAVIORS)}"
+        )
     return codes
-
-
-def _first_bad(path: Path, first_line: int, bad: np.ndarray, expected: str, values) -> None:
-    """Raise for the first ``True`` in ``bad`` (row ``r`` of a block is line ``first_line + r``)."""
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        value = np.asarray(values)[row]
-        raise DataFormatError(path, first_line + row, expected, repr(value))
-
-
-def _find(path: PathLike, names: Iterable[str], what: str) -> Path:
-    """``path`` if it is a file, else the first of ``names`` in the folder ``path``."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        for name in names:
-            if (path / name).is_file():
-                return path / name
-        raise FileNotFoundError(f"{path.name}: expected {what} in the folder {path} "
-                                f"(one of {', '.join(names)}), found none")
-    raise FileNotFoundError(f"{path.name}: expected {what} at {path} (a file or its folder), "
-                            "but nothing is there")
 
 
 # ---------------------------------------------------------------- Taobao UserBehavior
 
-TAOBAO_FORMAT = FileFormat("UserBehavior events, one per line",
-                           ("user_id", "item_id", "category_id", "behavior", "timestamp"),
-                           ("id", "id", "id", BEHAVIORS, "time"),
-                           fast_bytes=_DIGITS + b"pvfacrtbuy")
+TAOBAO_FORMAT = FileFormat(
+    "UserBehavior events, one per line", EVENT_COLUMNS, (ID, ID, ID, OneOf(BEHAVIORS), SECONDS)
+)
 #: The official window, 2017-11-25 to 2017-12-03 inclusive, China time (UTC+8).
 TAOBAO_WINDOW = (1511539200, 1512316800)
 
 
-def load_taobao_userbehavior(path: PathLike, *, window: tuple | None = None,
-                             sample_users: float | None = None, seed: int = 0,
-                             duplicates: str = "drop", k_core: int | None = None,
-                             verbose: bool = True, block_bytes: int = BLOCK_BYTES,
-                             download: bool = False, root: PathLike | None = None) -> Dataset:
+def load_taobao_userbehavior(
+    path: PathLike,
+    *,
+    download: bool = False,
+    root: PathLike | None = None,
+    **options: Unpack[LoadOptions],
+) -> Dataset:
     """Taobao's UserBehavior log: ``user_id,item_id,category_id,behavior_type,timestamp``.
 
     ``path`` is ``UserBehavior.csv`` (or ``.csv.gz``) or its folder. No header;
@@ -478,153 +531,295 @@ def load_taobao_userbehavior(path: PathLike, *, window: tuple | None = None,
     The full log (100 million rows, 3.4 GiB) loads in blocks: see
     ``benchmarks/big_file.py`` for time and memory. The dataset needs a Tianchi
     login, so ``download=True`` only says where to get it.
+
+    Args:
+        path: the file or its folder (ignored with ``download=True``).
+        options: the options shared by all loaders (:class:`LoadOptions`).
+        download, root: look in the cache folder ``root`` (see :mod:`gnnrec_utils.download`).
+
+    Returns:
+        A :class:`~gnnrec_utils.data.Dataset`.
+
+    Raises:
+        MissingFileError: no ``UserBehavior.csv`` at ``path``.
+        DataFormatError: naming the file, line and expectation of the first problem.
     """
-    if download:
-        from gnnrec_utils.download import fetch
-        path = fetch("taobao-userbehavior", root=root)
-    options = _Options(window, sample_users, seed, duplicates, k_core, verbose, block_bytes)
-    file = _find(path, ("UserBehavior.csv", "UserBehavior.csv.gz"), "the UserBehavior log")
-    collector = _Collector(f"Taobao UserBehavior ({file.name})", options)
-    for line, frame in read_blocks(file, TAOBAO_FORMAT, block_bytes):
-        collector.add(file, line, frame.user_id.to_numpy(), frame.item_id.to_numpy(),
-                      frame.category_id.to_numpy(), frame.behavior.cat.codes.to_numpy(),
-                      frame.timestamp.to_numpy())
+    path = _source(path, download and "taobao-userbehavior", root)
+    settings = _Options(**options)
+    file = find_file(path, ("UserBehavior.csv", "UserBehavior.csv.gz"), "the UserBehavior log")
+    collector = _Collector(f"Taobao UserBehavior ({file.name})", settings)
+    for line, frame in read_blocks(file, TAOBAO_FORMAT, settings.block_bytes):
+        collector.add(
+            file,
+            line,
+            frame.user_id.to_numpy(),
+            frame.item_id.to_numpy(),
+            frame.category_id.to_numpy(),
+            frame.behavior.cat.codes.to_numpy(),
+            frame.timestamp.to_numpy(),
+        )
     return collector.finish()
 
 
 # ---------------------------------------------------------------- MovieLens
 
-ML_RATINGS_DAT = FileFormat("ratings, one per line", ("user_id", "item_id", "rating", "timestamp"),
-                            ("id", "id", "number", "time"), sep="::", encoding="latin-1",
-                            fast_bytes=b"0123456789:\r\n")
-ML_MOVIES_DAT = FileFormat("movies, one per line", ("item_id", "title", "genres"),
-                           ("id", "any", "any"), sep="::", encoding="latin-1")
-ML_USERS_DAT = FileFormat("users, one per line", ("user_id", "gender", "age", "occupation", "zip"),
-                          ("id", ("M", "F"), "id", "id", "any"), sep="::", encoding="latin-1")
-ML_RATINGS_CSV = FileFormat("ratings, one per line", ("user_id", "item_id", "rating", "timestamp"),
-                            ("id", "id", "number", "time"),
-                            header=("userId", "movieId", "rating", "timestamp"),
-                            fast_bytes=_DIGITS + b".")
-ML_MOVIES_CSV = FileFormat("movies, one per line", ("item_id", "title", "genres"),
-                           ("id", "any", "any"), header=("movieId", "title", "genres"), quoted=True)
-_ML_FILES = ("u.data", "ratings.dat", "ratings.csv")
+ML100K_GENRES = (
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+)
+_RATING_COLUMNS = ("user_id", "item_id", "rating", "timestamp")
+_STARS = Integer("an integer from 1 to 5", 1, 5, dtype="float64")
+_HALF_STARS = Number("a number from 0.5 to 5", 0.5, 5.0)
+_GENDER = OneOf(("M", "F"), "M or F", categorical=False)
 
 
-def load_movielens(path: PathLike, *, behavior_of: Callable = rating_behavior,
-                   window: tuple | None = None, sample_users: float | None = None, seed: int = 0,
-                   duplicates: str = "drop", k_core: int | None = None, verbose: bool = True,
-                   block_bytes: int = BLOCK_BYTES, download: bool = False,
-                   release: str = "ml-100k", root: PathLike | None = None) -> Dataset:
+def _latin1(what: str, columns: tuple[str, ...], kinds: tuple, sep: str, **layout) -> FileFormat:
+    """A MovieLens file of the 100K and 1M releases: no header, latin-1 text."""
+    return FileFormat(what, columns, kinds, sep=sep, encoding="latin-1", **layout)
+
+
+ML_U_DATA = _latin1("ratings, one per line", _RATING_COLUMNS, (ID, ID, _STARS, SECONDS), "\t")
+# u.item and u.user hold text: the careful parse only, so that an id "1.0" is refused
+ML_U_ITEM = _latin1(
+    "movies, one per line",
+    ("item_id", "title", "release_date", "video_release_date", "imdb_url") + ML100K_GENRES,
+    (ID, ANY, ANY, ANY, ANY) + (Integer("a genre flag 0 or 1", 0, 1, dtype="int8"),) * 19,
+    "|",
+    fast=False,
+)
+ML_U_USER = _latin1(
+    "users, one per line",
+    ("user_id", "age", "gender", "occupation", "zip"),
+    (ID, Integer("an age in years (non-negative integer)"), _GENDER, ANY, ANY),
+    "|",
+    fast=False,
+)
+ML_RATINGS_DAT = _latin1("ratings, one per line", _RATING_COLUMNS, (ID, ID, _STARS, SECONDS), "::")
+ML_MOVIES_DAT = _latin1(
+    "movies, one per line", ("item_id", "title", "genres"), (ID, ANY, ANY), "::"
+)
+ML_USERS_DAT = _latin1(
+    "users, one per line",
+    ("user_id", "gender", "age", "occupation", "zip"),
+    (ID, _GENDER, ID, ID, ANY),
+    "::",
+)
+ML_RATINGS_CSV = FileFormat(
+    "ratings, one per line",
+    _RATING_COLUMNS,
+    (ID, ID, _HALF_STARS, SECONDS),
+    header=("userId", "movieId", "rating", "timestamp"),
+)
+ML_MOVIES_CSV = FileFormat(
+    "movies, one per line",
+    ("item_id", "title", "genres"),
+    (ID, ANY, ANY),
+    header=("movieId", "title", "genres"),
+    quoted=True,
+)
+
+
+def _flagged_genre(movies: pd.DataFrame) -> np.ndarray:
+    """100K: the first genre whose flag is set, in the file's genre order."""
+    flags = movies[list(ML100K_GENRES)].to_numpy()
+    return np.where(flags.any(1), np.array(ML100K_GENRES)[flags.argmax(1)], UNKNOWN)
+
+
+def _listed_genre(movies: pd.DataFrame) -> pd.Series:
+    """1M and later: the first genre of the ``|``-separated list."""
+    return movies.genres.str.split("|", n=1).str[0].replace("", UNKNOWN)
+
+
+@dataclass(frozen=True)
+class _Release:
+    """The files of one MovieLens layout, told by the name of its ratings file."""
+
+    label: str
+    ratings: FileFormat
+    movies: tuple[str, FileFormat]
+    category: Callable[[pd.DataFrame], object]
+    users: tuple[str, FileFormat] | None = None
+    unused: tuple[str, ...] = ()  # movie columns left out of the items table
+
+
+_RELEASES = {
+    "u.data": _Release(
+        "MovieLens-100K",
+        ML_U_DATA,
+        ("u.item", ML_U_ITEM),
+        _flagged_genre,
+        ("u.user", ML_U_USER),
+        unused=("video_release_date",),
+    ),
+    "ratings.dat": _Release(
+        "MovieLens",
+        ML_RATINGS_DAT,
+        ("movies.dat", ML_MOVIES_DAT),
+        _listed_genre,
+        ("users.dat", ML_USERS_DAT),
+    ),
+    "ratings.csv": _Release(
+        "MovieLens", ML_RATINGS_CSV, ("movies.csv", ML_MOVIES_CSV), _listed_genre
+    ),
+}
+
+
+def load_movielens(
+    path: PathLike,
+    *,
+    behavior_of: Callable = rating_behavior,
+    download: bool = False,
+    release: str = "ml-100k",
+    root: PathLike | None = None,
+    **options: Unpack[LoadOptions],
+) -> Dataset:
     """A MovieLens release from its unzipped folder (or its ratings file).
 
-    The release is told by the ratings file found: ``u.data`` (100K, with ``u.item``
-    and ``u.user``), ``ratings.dat`` (1M, ``::``-separated latin-1, with
-    ``movies.dat`` and ``users.dat``) or ``ratings.csv`` (latest, latest-small, 20M,
-    25M, 32M: header ``userId,movieId,rating,timestamp``, with ``movies.csv``).
-    Ratings become behaviours through ``behavior_of`` (default :func:`rating_behavior`:
-    >= 4 is ``buy``, else ``pv``); the category is the first listed genre.
-    ``download=True`` fetches ``release`` (``"ml-100k"``, ``"ml-1m"``, ``"ml-latest-small"``
-    ...) from GroupLens into ``root`` and loads it.
+    The release is told by the ratings file found: ``u.data`` (100K, tab-separated,
+    with ``u.item`` and ``u.user``, ``|``-separated latin-1), ``ratings.dat`` (1M,
+    ``::``-separated latin-1, with ``movies.dat`` and ``users.dat``) or ``ratings.csv``
+    (latest, latest-small, 20M, 25M, 32M: header ``userId,movieId,rating,timestamp``,
+    with ``movies.csv``). The movies and users files are optional; where present, every
+    rated movie and user needs a line there. Ratings become behaviours through
+    ``behavior_of``; the category is the first listed genre.
+
+    Args:
+        path: the folder or the ratings file (ignored with ``download=True``).
+        behavior_of: ratings to behaviours (default :func:`rating_behavior`: >= 4 is
+            ``buy``, else ``pv``).
+        options: the options shared by all loaders (:class:`LoadOptions`).
+        download, release, root: fetch ``release`` (``"ml-100k"``, ``"ml-1m"``,
+            ``"ml-latest-small"`` ...) from GroupLens into ``root`` and load it.
+
+    Returns:
+        A :class:`~gnnrec_utils.data.Dataset`; ``items`` holds the movies' titles and
+        genres (100K: release date, IMDb URL and a 0/1 column per genre in
+        :data:`ML100K_GENRES`), ``users`` their attributes (100K, 1M).
+
+    Raises:
+        MissingFileError: no ratings file at ``path``.
+        DataFormatError: naming the file, line and expectation of the first problem,
+            or the first rated movie or user without a line in its file.
     """
-    if download:
-        from gnnrec_utils.download import fetch
-        path = fetch(release, root=root)
-    options = _Options(window, sample_users, seed, duplicates, k_core, verbose, block_bytes)
-    file = _find(path, _ML_FILES, "a MovieLens ratings file")
+    path = _source(path, download and release, root)
+    settings = _Options(**options)
+    file = find_file(path, _RELEASES, "a MovieLens ratings file")
+    layout = _RELEASES[_layout_of(file)]
+    movies = _ml_table(file.parent, layout.movies, "orig_item_id")
+    movies = None if movies is None else movies.assign(category=layout.category(movies))
+    users = _ml_table(file.parent, layout.users, "orig_user_id")
+    collector = _Collector(f"{layout.label} ({file.parent.name}/{file.name})", settings)
+    for line, frame in read_blocks(file, layout.ratings, settings.block_bytes):
+        _add_ratings(collector, file, line, frame, layout, movies, users, behavior_of)
+    items = None if movies is None else movies.drop(columns=["category", *layout.unused])
+    return collector.finish(user_table=users, item_table=items)
+
+
+def _layout_of(file: Path) -> str:
+    """The key of ``_RELEASES`` for a ratings file."""
     if file.name == "u.data":
-        return _movielens_100k(file, behavior_of, options)
-    fmt, movies_name = (ML_RATINGS_DAT, "movies.dat") if file.suffix == ".dat" else (ML_RATINGS_CSV, "movies.csv")
-    movies = _ml_movies(file.parent / movies_name)
-    collector = _Collector(f"MovieLens ({file.parent.name}/{file.name})", options)
-    for line, frame in read_blocks(file, fmt, block_bytes):
-        rating = frame.rating.to_numpy()
-        _first_bad(file, line, (rating < 0.5) | (rating > 5), "rating as a number from 0.5 to 5", rating)
-        item = frame.item_id.to_numpy()
-        collector.add(file, line, frame.user_id.to_numpy(), item, _ml_category(movies, item, file),
-                      _rated_behaviors(behavior_of, rating), frame.timestamp.to_numpy(), rating)
-    users = _ml_users(file.parent / "users.dat") if fmt is ML_RATINGS_DAT else None
-    items = None if movies is None else movies.rename(columns={"item_id": "orig_item_id"}).drop(columns="category")
-    return collector.finish(user_table=users, item_table=items)
+        return "u.data"
+    return "ratings.dat" if file.suffix == ".dat" else "ratings.csv"
 
 
-def _first_genre(genres: pd.Series) -> pd.Series:
-    return genres.str.split("|", n=1).str[0].replace("", UNKNOWN)
-
-
-def _ml_movies(path: Path) -> pd.DataFrame | None:
-    """``item_id, title, genres, category`` (first genre) from movies.dat / movies.csv."""
-    if not path.is_file():
+def _ml_table(folder: Path, spec: tuple[str, FileFormat] | None, key: str) -> pd.DataFrame | None:
+    """A movies or users file, each id once, the id renamed to ``key``; ``None`` if absent."""
+    if spec is None or not (folder / spec[0]).is_file():
         return None
-    fmt = ML_MOVIES_DAT if path.suffix == ".dat" else ML_MOVIES_CSV
-    movies = pd.concat([frame for _, frame in read_blocks(path, fmt)], ignore_index=True)
-    _check_unique(path, movies.item_id, 1 if fmt.header is None else 2)
-    return movies.assign(category=_first_genre(movies.genres))
+    table, first_line = read_table(folder / spec[0], spec[1])
+    check_unique(folder / spec[0], first_line, table.iloc[:, 0])
+    return table.rename(columns={table.columns[0]: key})
 
 
-def _check_unique(path: Path, ids: pd.Series, first_line: int) -> None:
-    again = ids.duplicated().to_numpy()
-    _first_bad(path, first_line, again, f"each {ids.name} once", ids)
+def _add_ratings(
+    collector: _Collector,
+    file: Path,
+    line: int,
+    frame: pd.DataFrame,
+    layout: _Release,
+    movies: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    behavior_of: Callable,
+) -> None:
+    """Check that a block's movies and users are listed, and add it."""
+    user, item = frame.user_id.to_numpy(), frame.item_id.to_numpy()
+    category = np.full(len(item), UNKNOWN, dtype=object)
+    if movies is not None:
+        row = _rows_of(file, file.parent / layout.movies[0], movies.orig_item_id, item)
+        category = movies.category.to_numpy(dtype=object)[row]
+    if users is not None:
+        _rows_of(file, file.parent / layout.users[0], users.orig_user_id, user)
+    rating = frame.rating.to_numpy()
+    behavior = _rated_behaviors(behavior_of, rating)
+    collector.add(file, line, user, item, category, behavior, frame.timestamp.to_numpy(), rating)
 
 
-def _ml_category(movies: pd.DataFrame | None, item: np.ndarray, ratings: Path) -> np.ndarray:
-    """First genre of each rated item; every rated item must be listed in the movies file."""
-    if movies is None:
-        return np.full(len(item), UNKNOWN, dtype=object)
-    position = pd.Index(movies.item_id).get_indexer(item)
-    if (position < 0).any():
-        missing = int(item[np.flatnonzero(position < 0)[0]])
-        name = "movies.dat" if ratings.suffix == ".dat" else "movies.csv"
-        raise DataFormatError(ratings.parent / name, None, f"a line for every movie rated in {ratings.name}",
-                              f"no line for movie {missing}")
-    return movies.category.to_numpy()[position]
+def _rows_of(ratings: Path, table: Path, listed: pd.Series, rated: np.ndarray) -> np.ndarray:
+    """The row of ``listed`` (a column of ``table``) for each rated id.
 
-
-def _ml_users(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    users = pd.concat([frame for _, frame in read_blocks(path, ML_USERS_DAT)], ignore_index=True)
-    _check_unique(path, users.user_id, 1)
-    return users.rename(columns={"user_id": "orig_user_id"}).astype({"gender": str})
-
-
-def _movielens_100k(file: Path, behavior_of: Callable, options: _Options) -> Dataset:
-    """MovieLens-100K through the kit's validated reader of ``u.data`` / ``u.item`` / ``u.user``."""
-    from gnnrec_utils.movielens import GENRES, load_movielens100k
-    ratings, items, users = load_movielens100k(file.parent)
-    if items is None:
-        category = np.full(len(ratings), UNKNOWN, dtype=object)
-    else:
-        flags = items[list(GENRES)].to_numpy()
-        first = np.where(flags.any(1), np.array(GENRES)[flags.argmax(1)], UNKNOWN)
-        category = first[ratings.item_id.to_numpy()]
-        items = items.drop(columns="item_id")
-    rating = ratings.rating.to_numpy().astype(np.float64)
-    collector = _Collector(f"MovieLens-100K ({file.parent.name}/u.data)", options)
-    collector.add(file, 1, ratings.orig_user_id.to_numpy(), ratings.orig_item_id.to_numpy(),
-                  category, _rated_behaviors(behavior_of, rating), ratings.timestamp.to_numpy(), rating)
-    users = None if users is None else users.drop(columns="user_id")
-    return collector.finish(user_table=users, item_table=items)
+    Raises:
+        DataFormatError: naming ``table``, for the first rated id it does not list.
+    """
+    rows = pd.Index(listed).get_indexer(rated)
+    if (rows < 0).any():
+        key = str(listed.name).removeprefix("orig_")
+        raise DataFormatError(
+            table,
+            None,
+            f"a line for every {key} rated in {ratings.name}",
+            f"no line for {key} {rated[np.argmax(rows < 0)]}",
+        )
+    return rows
 
 
 # ---------------------------------------------------------------- Amazon Reviews
 
-AMAZON_JSON_FIELDS = {"user": ("user_id", "reviewerID"), "item": ("parent_asin", "asin"),
-                      "rating": ("rating", "overall"), "timestamp": ("timestamp", "unixReviewTime")}
+AMAZON_JSON_FIELDS = {
+    "user": ("user_id", "reviewerID"),
+    "item": ("parent_asin", "asin"),
+    "rating": ("rating", "overall"),
+    "timestamp": ("timestamp", "unixReviewTime"),
+}
 _ASIN = re.compile(r"B0[0-9A-Z]{8}|[0-9]{9}[0-9X]")
-AMAZON_CSV_ORDER = {"2014": ("user", "item", "rating", "timestamp"),
-                    "2018": ("item", "user", "rating", "timestamp")}
+AMAZON_CSV_ORDER = {
+    "2014": ("user", "item", "rating", "timestamp"),
+    "2018": ("item", "user", "rating", "timestamp"),
+}
 
 
 def _amazon_csv_format(order: tuple[str, ...]) -> FileFormat:
-    return FileFormat("ratings, one per line", order, ("text", "text", "number", "time"))
+    """The ratings-only CSV with its columns in ``order`` (ids are text, ASINs or not)."""
+    kinds = {"user": TEXT, "item": TEXT, "rating": NUMBER, "timestamp": SECONDS}
+    return FileFormat("ratings, one per line", order, tuple(kinds.get(c, TEXT) for c in order))
 
 
-def load_amazon_reviews(path: PathLike, *, release: str | None = None,
-                        behavior_of: Callable = rating_behavior, window: tuple | None = None,
-                        sample_users: float | None = None, seed: int = 0, duplicates: str = "drop",
-                        k_core: int | None = None, verbose: bool = True,
-                        block_bytes: int = BLOCK_BYTES, download: bool = False,
-                        category: str | None = None, root: PathLike | None = None) -> Dataset:
+def load_amazon_reviews(
+    path: PathLike,
+    *,
+    release: str | None = None,
+    behavior_of: Callable = rating_behavior,
+    download: bool = False,
+    category: str | None = None,
+    root: PathLike | None = None,
+    **options: Unpack[LoadOptions],
+) -> Dataset:
     """Amazon Reviews: JSON lines (plain or ``.gz``) or the headerless ratings-only CSV.
 
     * JSON lines, 2014 / 2018: ``reviewerID, asin, overall, unixReviewTime`` (seconds);
@@ -635,22 +830,37 @@ def load_amazon_reviews(path: PathLike, *, release: str | None = None,
       first block and takes as the item column the one whose values look like ASINs
       (ten characters, ``B0`` + 8, or an ISBN-10), and the report says which it assumed.
 
-    Reviews carry no category: every item gets ``"unknown"``. ``download=True``
-    fetches the ratings-only CSV of ``category`` (e.g. ``"Digital_Music"``) for
-    ``release`` 2014 or 2018, or the 2023 JSON lines.
+    Reviews carry no category: every item gets ``"unknown"``.
+
+    Args:
+        path: the file (ignored with ``download=True``).
+        release: ``"2014"``, ``"2018"`` or ``"2023"``; ``None``: told from the file.
+        behavior_of: ratings to behaviours (default :func:`rating_behavior`).
+        options: the options shared by all loaders (:class:`LoadOptions`).
+        download, category, root: fetch the ratings-only CSV of ``category`` (e.g.
+            ``"Digital_Music"``) for ``release`` 2014 or 2018, or the 2023 JSON lines.
+
+    Returns:
+        A :class:`~gnnrec_utils.data.Dataset`.
+
+    Raises:
+        ValueError: an unknown ``release``.
+        MissingFileError: no file at ``path``.
+        DataFormatError: naming the file, line and expectation of the first problem.
     """
     if release is not None and release not in ("2014", "2018", "2023"):
         raise ValueError(f"release must be '2014', '2018' or '2023', got {release!r}")
     if download:
         from gnnrec_utils.download import amazon_fetch
+
         path = amazon_fetch(release or "2018", category, root=root)
-    options = _Options(window, sample_users, seed, duplicates, k_core, verbose, block_bytes)
+    settings = _Options(**options)
     file = Path(path)
-    check_file(file)
+    check_file(file, "Amazon reviews (JSON lines or a ratings-only CSV)")
     suffixes = [s for s in file.suffixes if s != ".gz"]
     if suffixes and suffixes[-1] in (".json", ".jsonl"):
-        return _amazon_json(file, release, behavior_of, options)
-    return _amazon_csv(file, release, behavior_of, options)
+        return _amazon_json(file, release, behavior_of, settings)
+    return _amazon_csv(file, release, behavior_of, settings)
 
 
 def _amazon_json(file: Path, release, behavior_of, options) -> Dataset:
@@ -658,49 +868,98 @@ def _amazon_json(file: Path, release, behavior_of, options) -> Dataset:
     for line, frame in read_json_blocks(file, AMAZON_JSON_FIELDS, options.block_bytes):
         if collector is None:
             unit = "ms" if release == "2023" or (release is None and _json_is_2023(file)) else "s"
-            collector = _Collector(f"Amazon Reviews {'2023' if unit == 'ms' else '2014/2018'} "
-                                   f"({file.name})", options, unit=unit)
+            collector = _Collector(
+                f"Amazon Reviews {'2023' if unit == 'ms' else '2014/2018'} ({file.name})",
+                options,
+                unit=unit,
+            )
         _add_amazon(collector, file, line, frame, behavior_of)
     return collector.finish()
 
 
 def _json_is_2023(file: Path) -> bool:
     """True if the first line names its rating ``rating`` (2023) rather than ``overall``."""
-    import gzip
     import json
-    with (gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb")) as f:
-        return "rating" in json.loads(f.readline())
+
+    with open_bytes(file) as stream:
+        return "rating" in json.loads(stream.readline())
 
 
-def _add_amazon(collector: _Collector, file: Path, line: int, frame: pd.DataFrame, behavior_of) -> None:
+def _bad_amazon_id(file: Path, line: int, values: np.ndarray, name: str) -> DataFormatError | None:
+    """The error for the first id of a block that is not a non-empty text, if any."""
+    bad = np.array([not isinstance(v, str) or v == "" for v in values], dtype=bool)
+    return first_bad(
+        file, line, bad, f"{name} as a non-empty text id", lambda row: repr(values[row])
+    )
+
+
+def _bad_amazon_time(file: Path, line: int, values: np.ndarray) -> DataFormatError | None:
+    """The error for the first timestamp of a block that is not a Unix time, if any."""
+    bad = np.array(
+        [
+            not (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+            and not (isinstance(v, str) and v.isdigit())
+            for v in values
+        ],
+        dtype=bool,
+    )
+    return first_bad(
+        file,
+        line,
+        bad,
+        "timestamp as a Unix time (non-negative integer)",
+        lambda row: repr(values[row]),
+    )
+
+
+def _add_amazon(
+    collector: _Collector, file: Path, line: int, frame: pd.DataFrame, behavior_of
+) -> None:
     """Check the four columns of a block and add it."""
-    for name in ("user", "item"):
-        values = frame[name].to_numpy(dtype=object)
-        bad = np.array([not isinstance(v, str) or v == "" for v in values], dtype=bool)
-        _first_bad(file, line, bad, f"{name} as a non-empty text id", values)
+    user, item = frame.user.to_numpy(dtype=object), frame.item.to_numpy(dtype=object)
+    given, ts = frame.rating.to_numpy(dtype=object), frame.timestamp.to_numpy(dtype=object)
     rating = pd.to_numeric(frame.rating, errors="coerce").to_numpy(dtype=np.float64)
-    _first_bad(file, line, ~((rating >= 0) & (rating <= 5)), "rating as a number from 0 to 5",
-               frame.rating)
-    ts = frame.timestamp.to_numpy(dtype=object)
-    bad = np.array([not (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
-                    and not (isinstance(v, str) and v.isdigit()) for v in ts], dtype=bool)
-    _first_bad(file, line, bad, "timestamp as a Unix time (non-negative integer)", ts)
-    collector.add(file, line, frame.user.to_numpy(dtype=object), frame.item.to_numpy(dtype=object),
-                  np.full(len(frame), UNKNOWN, dtype=object), _rated_behaviors(behavior_of, rating),
-                  ts.astype(np.int64), rating)
+    raise_earliest(
+        _bad_amazon_id(file, line, user, "user"),
+        _bad_amazon_id(file, line, item, "item"),
+        first_bad(
+            file,
+            line,
+            ~((rating >= 0) & (rating <= 5)),
+            "rating as a number from 0 to 5",
+            lambda row: repr(given[row]),
+        ),
+        _bad_amazon_time(file, line, ts),
+    )
+    collector.add(
+        file,
+        line,
+        user,
+        item,
+        np.full(len(frame), UNKNOWN, dtype=object),
+        _rated_behaviors(behavior_of, rating),
+        ts.astype(np.int64),
+        rating,
+    )
 
 
 def _guess_amazon_order(file: Path, frame: pd.DataFrame) -> tuple[str, str]:
     """``(release, reason)`` from how many values of each of the first two columns look like ASINs."""
     share = [frame[c].astype(str).str.fullmatch(_ASIN).mean() for c in frame.columns[:2]]
     if max(share) < 0.5 or min(share) > 0.5:
-        raise DataFormatError(file, None, "ASINs (B0 + 8 characters, or ISBN-10) in one of the first "
-                              "two columns, to tell the 2014 order from the 2018 one",
-                              f"{share[0]:.0%} and {share[1]:.0%} of them look like ASINs: "
-                              "pass release='2014' or '2018'")
+        raise DataFormatError(
+            file,
+            None,
+            "ASINs (B0 + 8 characters, or ISBN-10) in one of the first "
+            "two columns, to tell the 2014 order from the 2018 one",
+            f"{share[0]:.0%} and {share[1]:.0%} of them look like ASINs: "
+            "pass release='2014' or '2018'",
+        )
     release = "2014" if share[1] > share[0] else "2018"
-    return release, (f"assumed the {release} column order ({','.join(AMAZON_CSV_ORDER[release])}): "
-                     f"{max(share):.0%} of column {2 if release == '2014' else 1} look like ASINs")
+    return release, (
+        f"assumed the {release} column order ({','.join(AMAZON_CSV_ORDER[release])}): "
+        f"{max(share):.0%} of column {2 if release == '2014' else 1} look like ASINs"
+    )
 
 
 def _amazon_csv(file: Path, release, behavior_of, options) -> Dataset:
@@ -722,116 +981,114 @@ def _amazon_csv(file: Path, release, behavior_of, options) -> Dataset:
 
 # ---------------------------------------------------------------- RetailRocket
 
-RR_EVENTS = FileFormat("events, one per line",
-                       ("timestamp", "visitorid", "event", "itemid", "transactionid"),
-                       ("time", "id", ("view", "addtocart", "transaction"), "id", "any"),
-                       header=("timestamp", "visitorid", "event", "itemid", "transactionid"),
-                       fast_bytes=_DIGITS + b"viewaddtocarttransaction")
-RR_PROPERTIES = FileFormat("item properties, one per line", ("timestamp", "itemid", "property", "value"),
-                           ("time", "id", "text", "any"),
-                           header=("timestamp", "itemid", "property", "value"))
+RR_EVENTS = FileFormat(
+    "events, one per line",
+    ("timestamp", "visitorid", "event", "itemid", "transactionid"),
+    (
+        MILLISECONDS,
+        ID,
+        OneOf(("view", "addtocart", "transaction")),
+        ID,
+        Text("a transaction id, or nothing", fast_bytes=DIGITS),
+    ),
+    header=("timestamp", "visitorid", "event", "itemid", "transactionid"),
+)
+RR_PROPERTIES = FileFormat(
+    "item properties, one per line",
+    ("timestamp", "itemid", "property", "value"),
+    (MILLISECONDS, ID, TEXT, ANY),
+    header=("timestamp", "itemid", "property", "value"),
+)
 #: RetailRocket's events as the kit's behaviours.
 RR_BEHAVIORS = {"view": "pv", "addtocart": "cart", "transaction": "buy"}
 
 
-def load_retailrocket(path: PathLike, *, window: tuple | None = None,
-                      sample_users: float | None = None, seed: int = 0, duplicates: str = "drop",
-                      k_core: int | None = None, verbose: bool = True,
-                      block_bytes: int = BLOCK_BYTES, download: bool = False,
-                      root: PathLike | None = None) -> Dataset:
+def load_retailrocket(
+    path: PathLike,
+    *,
+    download: bool = False,
+    root: PathLike | None = None,
+    **options: Unpack[LoadOptions],
+) -> Dataset:
     """RetailRocket: ``events.csv`` (``timestamp,visitorid,event,itemid,transactionid``,
     milliseconds) and, when in the same folder, ``item_properties_part*.csv``.
 
     ``view`` / ``addtocart`` / ``transaction`` become ``pv`` / ``cart`` / ``buy``. An
     item's category is its latest ``categoryid`` property (items change category over
     time); items without one get the category ``-1`` (unknown), counted in the report.
-    The dataset is on Kaggle behind a login, so ``download=True`` only says where.
+
+    Args:
+        path: ``events.csv`` or its folder (ignored with ``download=True``).
+        options: the options shared by all loaders (:class:`LoadOptions`).
+        download, root: the dataset is on Kaggle behind a login, so ``download=True``
+            only says where to get it (or uses what is in ``root``).
+
+    Returns:
+        A :class:`~gnnrec_utils.data.Dataset`.
+
+    Raises:
+        MissingFileError: no ``events.csv`` at ``path``.
+        DataFormatError: naming the file, line and expectation of the first problem.
     """
-    if download:
-        from gnnrec_utils.download import fetch
-        path = fetch("retailrocket", root=root)
-    options = _Options(window, sample_users, seed, duplicates, k_core, verbose, block_bytes)
-    file = _find(path, ("events.csv", "events.csv.gz"), "RetailRocket's events.csv")
-    category = _rr_categories(sorted(file.parent.glob("item_properties_part*.csv*")), block_bytes)
-    collector = _Collector(f"RetailRocket ({file.name})", options, unit="ms")
+    path = _source(path, download and "retailrocket", root)
+    settings = _Options(**options)
+    file = find_file(path, ("events.csv", "events.csv.gz"), "RetailRocket's events.csv")
+    properties = sorted(file.parent.glob("item_properties_part*.csv*"))
+    category = _rr_categories(properties, settings.block_bytes)
+    collector = _Collector(f"RetailRocket ({file.name})", settings, unit="ms")
     codes = _behavior_codes(list(RR_BEHAVIORS.values()))
-    for line, frame in read_blocks(file, RR_EVENTS, block_bytes):
+    for line, frame in read_blocks(file, RR_EVENTS, settings.block_bytes):
         item = frame.itemid.to_numpy()
-        cat = category.reindex(item, fill_value=-1).to_numpy() if len(category) else np.full(len(item), -1)
-        collector.add(file, line, frame.visitorid.to_numpy(), item, cat,
-                      codes[frame.event.cat.codes.to_numpy()], frame.timestamp.to_numpy())
-    collector.note("categories", None, f"from {len(category):,} items' categoryid properties "
-                   f"({'none found' if not len(category) else 'latest value per item'}); others -1")
+        cat = (
+            category.reindex(item, fill_value=-1).to_numpy()
+            if len(category)
+            else np.full(len(item), -1)
+        )
+        collector.add(
+            file,
+            line,
+            frame.visitorid.to_numpy(),
+            item,
+            cat,
+            codes[frame.event.cat.codes.to_numpy()],
+            frame.timestamp.to_numpy(),
+        )
+    collector.note(
+        "categories",
+        None,
+        f"from {len(category):,} items' categoryid properties "
+        f"({'none found' if not len(category) else 'latest value per item'}); others -1",
+    )
     return collector.finish()
+
+
+def _rr_category_rows(file: Path, line: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``categoryid`` rows of a properties block, values as integers; raise on one that is not."""
+    is_category = frame.property.to_numpy() == "categoryid"
+    value = frame.value.to_numpy(dtype=object)
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[is_category] = [not (v.isascii() and v.isdigit()) for v in value[is_category]]
+    raise_earliest(
+        first_bad(
+            file,
+            line,
+            bad,
+            "a categoryid value as a non-negative integer",
+            lambda row: repr(value[row]),
+        )
+    )
+    rows = frame[is_category]
+    return rows.assign(value=value[is_category].astype(np.int64))[["timestamp", "itemid", "value"]]
 
 
 def _rr_categories(files: list[Path], block_bytes: int) -> pd.Series:
     """Latest ``categoryid`` per item over the property files, as a Series item -> category."""
-    found = []
-    for file in files:
-        for line, frame in read_blocks(file, RR_PROPERTIES, block_bytes):
-            rows = frame[frame.property == "categoryid"]
-            value = rows.value.to_numpy(dtype=object)
-            bad = np.array([not v.isdigit() for v in value], dtype=bool)
-            if bad.any():
-                row = int(np.flatnonzero(frame.property.to_numpy() == "categoryid")[bad.argmax()])
-                raise DataFormatError(file, line + row, "a categoryid value as a non-negative integer",
-                                      repr(value[bad.argmax()]))
-            found.append(rows.assign(value=value.astype(np.int64))[["timestamp", "itemid", "value"]])
+    found = [
+        _rr_category_rows(file, line, frame)
+        for file in files
+        for line, frame in read_blocks(file, RR_PROPERTIES, block_bytes)
+    ]
     if not found:
         return pd.Series(dtype=np.int64)
     table = pd.concat(found, ignore_index=True).sort_values(["itemid", "timestamp"], kind="stable")
     return table.drop_duplicates("itemid", keep="last").set_index("itemid")["value"]
-
-
-# ---------------------------------------------------------------- a synthetic stand-in
-
-
-def write_movielens_sample(folder: PathLike, num_users: int = 600, num_items: int = 800,
-                           num_days: int = 120, seed: int = 0) -> Path:
-    """Write an invented, seeded MovieLens-100K-format folder (``u.data``, ``u.item``, ``u.user``).
-
-    **Synthetic**, for running the pipeline where the real files may not be shipped:
-    each movie has one or two genres and a popularity drawn from a log-normal; each
-    user has a taste over genres (Dirichlet), rates 20 or more movies chosen in
-    proportion to popularity times taste, over a stretch of days after a start day
-    spread across ``num_days`` days, and gives higher ratings to movies of genres
-    they like. Nothing in it comes from MovieLens. Returns ``folder``.
-    """
-    from gnnrec_utils.movielens import GENRES
-    rng = np.random.default_rng(seed)
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    genres = rng.integers(1, len(GENRES), (num_items, 2))
-    genres[:, 1] = np.where(rng.random(num_items) < 0.4, genres[:, 1], genres[:, 0])
-    popularity = rng.lognormal(0.0, 1.0, num_items)
-    taste = rng.dirichlet(np.full(len(GENRES), 0.3), num_users)
-    rows = [_sample_user(rng, u, taste[u], genres, popularity, num_days) for u in range(num_users)]
-    data = np.concatenate(rows)
-    start = 874_724_710  # 1997-09-20, as MovieLens-100K starts
-    lines = [f"{u + 1}\t{i + 1}\t{r}\t{start + t}" for u, i, r, t in data]
-    (folder / "u.data").write_text("\n".join(lines) + "\n")
-    flags = np.zeros((num_items, len(GENRES)), dtype=int)
-    flags[np.arange(num_items)[:, None], genres] = 1
-    (folder / "u.item").write_text("".join(
-        f"{i + 1}|Invented Movie {i + 1} (1997)|01-Jan-1997||http://example.org/{i + 1}|"
-        + "|".join(map(str, flags[i])) + "\n" for i in range(num_items)), encoding="latin-1")
-    jobs = ["student", "engineer", "writer", "other", "educator"]
-    (folder / "u.user").write_text("".join(
-        f"{u + 1}|{rng.integers(15, 70)}|{'MF'[rng.integers(2)]}|{jobs[rng.integers(len(jobs))]}|00000\n"
-        for u in range(num_users)))
-    return folder
-
-
-def _sample_user(rng, user: int, taste: np.ndarray, genres: np.ndarray, popularity: np.ndarray,
-                 num_days: int) -> np.ndarray:
-    """Rows ``(user, item, rating, seconds)`` for one invented user."""
-    like = taste[genres].mean(1)
-    weight = popularity * like
-    count = min(20 + int(rng.geometric(1 / 40)), len(weight) // 2)
-    items = rng.choice(len(weight), count, replace=False, p=weight / weight.sum())
-    score = like[items] / like.max() + rng.normal(0, 0.25, count)
-    rating = np.clip(np.round(1.5 + 3.5 * score), 1, 5).astype(int)
-    first = rng.uniform(0, num_days - 10) * 86_400
-    seconds = np.minimum(first + rng.exponential(12 * 86_400, count), num_days * 86_400 - 1)
-    return np.stack([np.full(count, user), items, rating, seconds.astype(int)], axis=1)

@@ -22,6 +22,7 @@ which folder to put the file by hand. Taobao UserBehavior (Tianchi) and RetailRo
 (Kaggle) need a login: for them ``download=True`` raises at once with the page to get
 the files from and the folder to put them in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gnnrec_utils.data import PathLike
+from gnnrec_utils.io.errors import PathLike
 
 
 class DownloadError(ConnectionError):
@@ -71,15 +72,36 @@ _MOVIELENS_SHA256 = {
     "ml-25m": "8b21cfb7eb1706b4ec0aac894368d90acf26ebdfb6aced3ebd4ad5bd1eb9c6aa",
 }
 REGISTRY = {
-    **{name: Source(f"{_GROUPLENS}{name}.zip", name, sha256=_MOVIELENS_SHA256.get(name),
-                    page="https://grouplens.org/datasets/movielens/", files=f"the unzipped {name} folder")
-       for name in ("ml-100k", "ml-1m", "ml-latest-small", "ml-latest", "ml-20m", "ml-25m", "ml-32m")},
-    "taobao-userbehavior": Source(None, "taobao-userbehavior",
-                                  page="https://tianchi.aliyun.com/dataset/649",
-                                  files="UserBehavior.csv (unzipped from UserBehavior.csv.zip)"),
-    "retailrocket": Source(None, "retailrocket",
-                           page="https://www.kaggle.com/datasets/retailrocket/ecommerce-dataset",
-                           files="events.csv and item_properties_part1.csv, item_properties_part2.csv"),
+    **{
+        name: Source(
+            f"{_GROUPLENS}{name}.zip",
+            name,
+            sha256=_MOVIELENS_SHA256.get(name),
+            page="https://grouplens.org/datasets/movielens/",
+            files=f"the unzipped {name} folder",
+        )
+        for name in (
+            "ml-100k",
+            "ml-1m",
+            "ml-latest-small",
+            "ml-latest",
+            "ml-20m",
+            "ml-25m",
+            "ml-32m",
+        )
+    },
+    "taobao-userbehavior": Source(
+        None,
+        "taobao-userbehavior",
+        page="https://tianchi.aliyun.com/dataset/649",
+        files="UserBehavior.csv (unzipped from UserBehavior.csv.zip)",
+    ),
+    "retailrocket": Source(
+        None,
+        "retailrocket",
+        page="https://www.kaggle.com/datasets/retailrocket/ecommerce-dataset",
+        files="events.csv and item_properties_part1.csv, item_properties_part2.csv",
+    ),
 }
 #: Amazon Reviews files by release; ``{category}`` as on the dataset pages (e.g. ``Digital_Music``).
 AMAZON_URLS = {
@@ -112,9 +134,11 @@ def _download(url: str, target: Path, timeout: float) -> None:
             shutil.copyfileobj(response, out, 1 << 20)
     except (urllib.error.URLError, OSError, ValueError) as error:
         part.unlink(missing_ok=True)
-        raise DownloadError(f"could not download {url} ({error}). Without network access, "
-                            f"download it elsewhere and put it at {target}; the loader then "
-                            "uses it without downloading") from None
+        raise DownloadError(
+            f"could not download {url} ({error}). Without network access, "
+            f"download it elsewhere and put it at {target}; the loader then "
+            "uses it without downloading"
+        ) from None
     part.replace(target)
 
 
@@ -129,11 +153,15 @@ def verify(path: Path, sha256: str | None) -> str:
     expected = sha256 or (record.read_text().split()[0] if record.is_file() else None)
     if expected is None:
         record.write_text(f"{digest}  {path.name}\n")
-        print(f"{path.name}: no published SHA-256; computed {digest} and recorded it in "
-              f"{record.name}; later uses are checked against it (pass sha256= to pin one)")
+        print(
+            f"{path.name}: no published SHA-256; computed {digest} and recorded it in "
+            f"{record.name}; later uses are checked against it (pass sha256= to pin one)"
+        )
     elif digest != expected.lower():
-        raise DownloadError(f"{path.name}: SHA-256 {digest} does not match the expected {expected}; "
-                            f"the file may be corrupt or changed: delete {path} to download it again")
+        raise DownloadError(
+            f"{path.name}: SHA-256 {digest} does not match the expected {expected}; "
+            f"the file may be corrupt or changed: delete {path} to download it again"
+        )
     return digest
 
 
@@ -142,12 +170,15 @@ def _unzip(archive: Path, into: Path) -> None:
     with zipfile.ZipFile(archive) as z:
         for member in z.namelist():
             if not (into / member).resolve().is_relative_to(into.resolve()):
-                raise DownloadError(f"{archive.name}: refusing the member {member!r} outside {into}")
+                raise DownloadError(
+                    f"{archive.name}: refusing the member {member!r} outside {into}"
+                )
         z.extractall(into)
 
 
-def fetch(name: str, root: PathLike | None = None, sha256: str | None = None,
-          timeout: float = 30.0) -> Path:
+def fetch(
+    name: str, root: PathLike | None = None, sha256: str | None = None, timeout: float = 30.0
+) -> Path:
     """The folder of dataset ``name`` (a key of :data:`REGISTRY`), downloaded if needed."""
     if name not in REGISTRY:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(REGISTRY)}")
@@ -156,8 +187,10 @@ def fetch(name: str, root: PathLike | None = None, sha256: str | None = None,
     if source.url is None:
         if folder.is_dir() and any(folder.iterdir()):
             return folder
-        raise DownloadError(f"{name} cannot be downloaded automatically (the publisher requires a "
-                            f"login): get it from {source.page} and put {source.files} into {folder}")
+        raise DownloadError(
+            f"{name} cannot be downloaded automatically (the publisher requires a "
+            f"login): get it from {source.page} and put {source.files} into {folder}"
+        )
     archive = root / source.url.rsplit("/", 1)[1]
     if not archive.is_file():
         _download(source.url, archive, timeout)
@@ -167,13 +200,20 @@ def fetch(name: str, root: PathLike | None = None, sha256: str | None = None,
     return folder
 
 
-def amazon_fetch(release: str, category: str | None, root: PathLike | None = None,
-                 sha256: str | None = None, timeout: float = 30.0) -> Path:
+def amazon_fetch(
+    release: str,
+    category: str | None,
+    root: PathLike | None = None,
+    sha256: str | None = None,
+    timeout: float = 30.0,
+) -> Path:
     """The Amazon Reviews file of ``category`` for ``release``, downloaded if needed."""
     if release not in AMAZON_URLS:
         raise ValueError(f"release must be one of {', '.join(AMAZON_URLS)}, got {release!r}")
     if not category:
-        raise ValueError("category is needed to download Amazon Reviews, e.g. category='Digital_Music'")
+        raise ValueError(
+            "category is needed to download Amazon Reviews, e.g. category='Digital_Music'"
+        )
     url = AMAZON_URLS[release].format(category=category)
     root = Path(root) if root is not None else default_root()
     target = root / f"amazon-{release}" / url.rsplit("/", 1)[1]

@@ -9,15 +9,18 @@ events in:
   every event known so far (:func:`refresh_graph`). A LightGCN-style embedding is a
   weighted sum over the graph, so new edges move the vectors without any training;
 * **warm-start fine-tune**: a few optimiser steps from the current weights, half of each
-  batch from the new intent pairs, half from all of them (:func:`fit_steps`);
+  batch from the new intent pairs, half from all of them (:func:`fit_steps`; the pairs
+  come from :func:`gnnrec_utils.sampling.intent_positives`);
 * **full retrain**: new weights from scratch on everything known (:func:`fit_steps`
   again, from a fresh model).
 
 The day's evaluation follows the series' target (:mod:`gnnrec_utils.split`): the
 (user, item) pairs a shopper favs, carts or buys that day and had never touched before
-(:func:`gnnrec_utils.split.new_intent_pairs`), ranked over the whole catalogue with everything known
-before the day excluded.
+(:func:`gnnrec_utils.split.new_intent_pairs`), ranked over the whole catalogue with
+everything known before the day excluded, for the users with an event before the day
+(:func:`gnnrec_utils.training.warm_target_users`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +31,7 @@ from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.models import LightGCN, MultiBehaviorGCN, Recommender
 from gnnrec_utils.propagation import compact_csr
 from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
-from gnnrec_utils.split import DAY, TARGET_BEHAVIORS, local_day_start, new_intent_pairs
+from gnnrec_utils.split import DAY, local_day_start
 from gnnrec_utils.training import TrainConfig, train_step
 
 
@@ -45,28 +48,22 @@ def cut_days(events: pd.DataFrame, start: int) -> list[pd.DataFrame]:
     if "timestamp" not in events:
         raise ValueError(f"events need a 'timestamp' column, got columns {list(events.columns)}")
     if local_day_start(start) != start:
-        raise ValueError(f"start must be a local midnight, got {start} "
-                         f"(the day starts at {local_day_start(start)})")
+        raise ValueError(
+            f"start must be a local midnight, got {start} "
+            f"(the day starts at {local_day_start(start)})"
+        )
     later = events[events.timestamp >= start]
     day = ((later.timestamp - start) // DAY).to_numpy()
     num_days = int(day.max()) + 1 if len(later) else 0
     return [later[day == d].reset_index(drop=True) for d in range(num_days)]
 
 
-def scored_users(targets: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
-    """Sorted ids of the users with a target and at least one event in ``known``.
-
-    A shopper nobody has seen before the day has no history to rank from; notebook 05
-    serves them.
-    """
-    users = np.unique(targets.user_id.to_numpy())
-    return users[np.isin(users, known.user_id.unique())]
-
-
 def refresh_graph(model: Recommender, events: pd.DataFrame) -> Recommender:
     """Rebuild the adjacency that ``model`` propagates over from ``events``; weights stay."""
     if not isinstance(model, (LightGCN, MultiBehaviorGCN)):
-        raise TypeError(f"refresh_graph needs a LightGCN or MultiBehaviorGCN, got {type(model).__name__}")
+        raise TypeError(
+            f"refresh_graph needs a LightGCN or MultiBehaviorGCN, got {type(model).__name__}"
+        )
     n_u, n_i = model.num_users, model.num_items
     device = next(model.parameters()).device
     if isinstance(model, LightGCN):
@@ -78,15 +75,14 @@ def refresh_graph(model: Recommender, events: pd.DataFrame) -> Recommender:
     return model
 
 
-def intent_positives(events: pd.DataFrame, num_users: int, num_items: int) -> PositiveSet:
-    """The distinct (user, item) pairs of ``events`` with a fav, cart or buy: what the
-    series trains on."""
-    intent = events[events.behavior.isin(TARGET_BEHAVIORS)]
-    return PositiveSet.from_events(intent, num_items=num_items, num_users=num_users)
-
-
-def fit_steps(model: Recommender, positives: PositiveSet, num_steps: int, config: TrainConfig,
-              generator: torch.Generator, recent: PositiveSet | None = None) -> float:
+def fit_steps(
+    model: Recommender,
+    positives: PositiveSet,
+    num_steps: int,
+    config: TrainConfig,
+    generator: torch.Generator,
+    recent: PositiveSet | None = None,
+) -> float:
     """``num_steps`` BPR steps with a fresh Adam optimiser; returns the mean loss.
 
     Each batch holds ``config.batch_size`` pairs drawn from ``positives``; with

@@ -6,6 +6,7 @@ shares with every node of the same age group, category, brand, price band …).
 Summing keeps the dimension fixed and lets a node without history — a cold user
 or item — still get a meaningful vector from its attributes alone.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +39,9 @@ def user_attribute_codes(users: pd.DataFrame) -> tuple[Tensor, list[int]]:
 
 def item_attribute_codes(items: pd.DataFrame, num_bands: int = 10) -> tuple[Tensor, list[int]]:
     """Codes of category, brand and price band for every item."""
-    return attribute_codes(items.assign(price_band=price_bands(items.price, num_bands)), ITEM_ATTRIBUTES)
+    return attribute_codes(
+        items.assign(price_band=price_bands(items.price, num_bands)), ITEM_ATTRIBUTES
+    )
 
 
 class AttributeEncoder(nn.Module):
@@ -79,17 +82,29 @@ class NodeEncoder(nn.Module):
         use_ids: whether to learn an ID embedding per node.
     """
 
-    def __init__(self, num_nodes: int, cardinalities: list[int], embedding_dim: int,
-                 combine: str = "sum", use_ids: bool = True):
+    def __init__(
+        self,
+        num_nodes: int,
+        cardinalities: list[int],
+        embedding_dim: int,
+        combine: str = "sum",
+        use_ids: bool = True,
+    ):
         super().__init__()
         if combine not in ("sum", "concat"):
             raise ValueError(f"combine must be 'sum' or 'concat', got {combine!r}")
         self.combine, self.use_ids = combine, use_ids
         self.ids = nn.Embedding(num_nodes, embedding_dim) if use_ids else None
         self.attributes = AttributeEncoder(cardinalities, embedding_dim)
-        self.mlp = (nn.Sequential(nn.Linear(2 * embedding_dim, embedding_dim), nn.ReLU(),
-                                  nn.Linear(embedding_dim, embedding_dim))
-                    if combine == "concat" and use_ids else None)
+        self.mlp = (
+            nn.Sequential(
+                nn.Linear(2 * embedding_dim, embedding_dim),
+                nn.ReLU(),
+                nn.Linear(embedding_dim, embedding_dim),
+            )
+            if combine == "concat" and use_ids
+            else None
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -100,7 +115,9 @@ class NodeEncoder(nn.Module):
             if isinstance(layer, nn.Linear):
                 layer.reset_parameters()
 
-    def forward(self, codes: Tensor, node_ids: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+    def forward(
+        self, codes: Tensor, node_ids: Tensor | None = None, known: Tensor | None = None
+    ) -> Tensor:
         """Vectors of the nodes ``node_ids`` (all nodes when ``None``) with attribute ``codes``.
 
         ``known`` (bool, one per row) marks the nodes seen in training; the others get a

@@ -8,6 +8,7 @@
 
 Both are built from the events they are given — pass ``split.train`` only.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -29,11 +30,14 @@ def one_hot(codes: np.ndarray, num_classes: int) -> torch.Tensor:
 
 def user_features(users: pd.DataFrame) -> torch.Tensor:
     """One-hot age group (6), gender (2) and city tier (5, tiers 1-5): shape (num_users, 13)."""
-    return torch.cat([
-        one_hot(users.age_group.to_numpy(), NUM_AGE_GROUPS),
-        one_hot(users.gender.to_numpy(), NUM_GENDERS),
-        one_hot(users.city_tier.to_numpy() - 1, NUM_CITY_TIERS),
-    ], dim=1)
+    return torch.cat(
+        [
+            one_hot(users.age_group.to_numpy(), NUM_AGE_GROUPS),
+            one_hot(users.gender.to_numpy(), NUM_GENDERS),
+            one_hot(users.city_tier.to_numpy() - 1, NUM_CITY_TIERS),
+        ],
+        dim=1,
+    )
 
 
 def item_features(items: pd.DataFrame, num_categories: int | None = None) -> torch.Tensor:
@@ -41,12 +45,21 @@ def item_features(items: pd.DataFrame, num_categories: int | None = None) -> tor
     num_categories = num_categories or int(items.category_id.max()) + 1
     log_price = np.log1p(items.price.to_numpy())
     z = (log_price - log_price.mean()) / (log_price.std() + 1e-12)
-    return torch.cat([one_hot(items.category_id.to_numpy(), num_categories),
-                      torch.tensor(z, dtype=torch.float).unsqueeze(1)], dim=1)
+    return torch.cat(
+        [
+            one_hot(items.category_id.to_numpy(), num_categories),
+            torch.tensor(z, dtype=torch.float).unsqueeze(1),
+        ],
+        dim=1,
+    )
 
 
-def build_hetero_graph(users: pd.DataFrame, items: pd.DataFrame, events: pd.DataFrame,
-                       behaviors: tuple[str, ...] = BEHAVIORS) -> HeteroData:
+def build_hetero_graph(
+    users: pd.DataFrame,
+    items: pd.DataFrame,
+    events: pd.DataFrame,
+    behaviors: tuple[str, ...] = BEHAVIORS,
+) -> HeteroData:
     """A ``HeteroData`` with one ``('user', b, 'item')`` edge type per behaviour ``b``.
 
     Every event is one edge (repeated views stay repeated edges); ``edge_time``
@@ -73,8 +86,12 @@ def build_hetero_graph(users: pd.DataFrame, items: pd.DataFrame, events: pd.Data
     return data
 
 
-def interaction_matrix(events: pd.DataFrame, num_users: int, num_items: int,
-                       behavior_weights: dict[str, float] | None = None) -> torch.Tensor:
+def interaction_matrix(
+    events: pd.DataFrame,
+    num_users: int,
+    num_items: int,
+    behavior_weights: dict[str, float] | None = None,
+) -> torch.Tensor:
     """Coalesced sparse COO user-item matrix R of shape (num_users, num_items).
 
     Without weights, ``R[u, i] = 1`` if ``u`` had any event on ``i``. With
@@ -90,13 +107,21 @@ def interaction_matrix(events: pd.DataFrame, num_users: int, num_items: int,
         pairs = ev[["user_id", "item_id", "behavior"]].drop_duplicates()
         values = pairs.behavior.map(behavior_weights).to_numpy(dtype=np.float64)
     index = torch.tensor(np.stack([pairs.user_id.to_numpy(), pairs.item_id.to_numpy()]))
-    r = torch.sparse_coo_tensor(index, torch.tensor(values, dtype=torch.float),
-                                (num_users, num_items), check_invariants=True)
+    r = torch.sparse_coo_tensor(
+        index,
+        torch.tensor(values, dtype=torch.float),
+        (num_users, num_items),
+        check_invariants=True,
+    )
     return r.coalesce()
 
 
-def normalized_adjacency(events: pd.DataFrame, num_users: int, num_items: int,
-                         behavior_weights: dict[str, float] | None = None) -> torch.Tensor:
+def normalized_adjacency(
+    events: pd.DataFrame,
+    num_users: int,
+    num_items: int,
+    behavior_weights: dict[str, float] | None = None,
+) -> torch.Tensor:
     r"""The symmetric normalised bipartite adjacency used by LightGCN, as sparse CSR.
 
     .. math::
@@ -113,8 +138,9 @@ def normalized_adjacency(events: pd.DataFrame, num_users: int, num_items: int,
     return symmetric_adjacency(u, i + num_users, num_users + num_items, r.values())
 
 
-def symmetric_adjacency(src: torch.Tensor, dst: torch.Tensor, num_nodes: int,
-                        weight: torch.Tensor | None = None) -> torch.Tensor:
+def symmetric_adjacency(
+    src: torch.Tensor, dst: torch.Tensor, num_nodes: int, weight: torch.Tensor | None = None
+) -> torch.Tensor:
     r""":math:`D^{-1/2} A D^{-1/2}` as sparse CSR, for the undirected edges ``src[k] – dst[k]``.
 
     Each edge is stored in both directions with its ``weight`` (default 1); nodes
@@ -125,7 +151,9 @@ def symmetric_adjacency(src: torch.Tensor, dst: torch.Tensor, num_nodes: int,
     deg = torch.zeros(num_nodes).index_add_(0, row, val)
     inv_sqrt = deg.pow(-0.5).masked_fill(deg == 0, 0.0)
     val = inv_sqrt[row] * val * inv_sqrt[col]
-    adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (num_nodes, num_nodes), check_invariants=True)
+    adj = torch.sparse_coo_tensor(
+        torch.stack([row, col]), val, (num_nodes, num_nodes), check_invariants=True
+    )
     with warnings.catch_warnings():  # torch marks sparse CSR as beta; it is what we want here
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
         return adj.coalesce().to_sparse_csr()

@@ -14,6 +14,7 @@ the row). Any other shape raises ``ValueError``: a ``(B,)`` against a ``(B, 1)``
 would otherwise broadcast silently to ``(B, B)`` and compare every positive with
 every row's negative.
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,8 +27,10 @@ def _paired(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> torch.Tensor:
         return pos_scores
     if neg_scores.dim() == pos_scores.dim() + 1 and neg_scores.shape[:-1] == pos_scores.shape:
         return pos_scores.unsqueeze(-1)
-    raise ValueError(f"neg_scores must have shape {tuple(pos_scores.shape)} or "
-                     f"{tuple(pos_scores.shape)} + (m,), got {tuple(neg_scores.shape)}")
+    raise ValueError(
+        f"neg_scores must have shape {tuple(pos_scores.shape)} or "
+        f"{tuple(pos_scores.shape)} + (m,), got {tuple(neg_scores.shape)}"
+    )
 
 
 def bpr_loss(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> torch.Tensor:

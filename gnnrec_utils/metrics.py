@@ -1,7 +1,8 @@
 """Full-ranking top-K evaluation: every item is a candidate except the user's history.
 
 Accuracy metrics share one signature, ``metric(top, users, relevant) -> float``:
-``top`` is an (n_users, k) array of item ids, best first (from :func:`topk_excluding`),
+``top`` is an (n_users, k) array of item ids, best first (from
+:func:`gnnrec_utils.models.topk_excluding` or ``Recommender.recommend``),
 ``users`` the user id of each row, and ``relevant`` a DataFrame of held-out
 (``user_id``, ``item_id``) pairs (duplicate pairs count once). All are built on
 :func:`hit_matrix` and return the mean over users of a per-user value in [0, 1].
@@ -23,81 +24,37 @@ Conventions (binary relevance, ranks r = 1..k, ``R`` = the user's relevant items
   releases) divides by ``|R|`` instead, which is smaller whenever ``|R| > k``.
 * ``hit_rate@k``: 1 if any of the k items is relevant; ``mrr@k``: 1 / rank of the
   first hit, 0 without one.
-* Ties in scores are broken by the lower item id (:func:`stable_topk`).
+* Ties in scores are broken by the lower item id (:func:`gnnrec_utils.models.stable_topk`).
 * A user with fewer than ``k`` candidate items still gets a list of ``k``
-  (:func:`topk_excluding` pads it with history items, which are never relevant);
-  precision still divides by ``k``.
+  (:func:`gnnrec_utils.models.topk_excluding` pads it with history items, which are
+  never relevant); precision still divides by ``k``.
 
 Beyond accuracy (take ``top`` only): :func:`catalog_coverage`,
 :func:`average_popularity`, :func:`novelty`, :func:`exposure_gini`.
 """
-from __future__ import annotations
 
-from typing import Callable
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from gnnrec_utils.stats import gini
 
 
-def topk_excluding(score_fn: Callable[[np.ndarray], torch.Tensor], users: np.ndarray,
-                   exclude: pd.DataFrame, k: int, chunk: int = 1024) -> np.ndarray:
-    """Top-``k`` item ids for each of ``users``, scoring all items in chunks of users.
-
-    Args:
-        score_fn: maps an array of user ids to a (len, num_items) score tensor.
-        users: user ids to rank for.
-        exclude: (user_id, item_id) pairs never to recommend (the user's history).
-        k: list length.
-        chunk: users per chunk; memory is ``chunk * num_items`` floats.
-    """
-    users = np.asarray(users, dtype=np.int64)
-    out = np.empty((len(users), k), dtype=np.int64)
-    row_of = np.full(max(users.max(initial=-1), exclude.user_id.max() if len(exclude) else -1) + 1, -1)
-    row_of[users] = np.arange(len(users))
-    ex_row = row_of[exclude.user_id.to_numpy()]
-    keep = ex_row >= 0
-    ex_row, ex_item = ex_row[keep], exclude.item_id.to_numpy()[keep]
-    for lo in range(0, len(users), chunk):
-        # on the CPU in float64, whatever device the model scores on
-        scores = torch.as_tensor(score_fn(users[lo:lo + chunk])).to("cpu", torch.float64, copy=True)
-        sel = (ex_row >= lo) & (ex_row < lo + chunk)
-        scores[torch.tensor(ex_row[sel] - lo), torch.tensor(ex_item[sel])] = -torch.inf
-        out[lo:lo + chunk] = stable_topk(scores, k).numpy()
-    return out
-
-
-def stable_topk(scores: torch.Tensor, k: int, margin: int = 16) -> torch.Tensor:
-    """Indices of the ``k`` largest scores per row, equal scores in ascending index order.
-
-    Same result as a stable sort of ``-scores``, but sorts only the ``k + margin`` best
-    of each row (``torch.topk`` leaves the order of equal scores unspecified); rows whose
-    ties run past that window fall back to the full stable sort.
-    """
-    m = min(k + margin, scores.shape[1])
-    values, index = torch.topk(scores, m, dim=1)
-    by_id = torch.argsort(index, dim=1)
-    values, index = values.gather(1, by_id), index.gather(1, by_id)
-    order = torch.sort(-values, dim=1, stable=True).indices
-    top = index.gather(1, order)[:, :k]
-    sorted_values = values.gather(1, order)
-    spill = (sorted_values[:, k - 1] == sorted_values[:, m - 1]) & (m < scores.shape[1])
-    if spill.any():
-        top[spill] = torch.sort(-scores[spill], dim=1, stable=True).indices[:, :k]
-    return top
-
-
 def hit_matrix(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> np.ndarray:
     """Boolean (len(users), k): whether each recommended item is relevant to its user."""
-    rel = set(zip(relevant.user_id.to_numpy().tolist(), relevant.item_id.to_numpy().tolist()))
-    return np.array([[(u, i) in rel for i in row] for u, row in zip(users.tolist(), top.tolist())],
-                    dtype=bool).reshape(top.shape)
+    rel = set(
+        zip(relevant.user_id.to_numpy().tolist(), relevant.item_id.to_numpy().tolist(), strict=True)
+    )
+    rows = zip(users.tolist(), top.tolist(), strict=False)
+    return np.array([[(u, i) in rel for i in row] for u, row in rows], dtype=bool).reshape(
+        top.shape
+    )
 
 
-def per_user_recall_ndcg(top: np.ndarray, users: np.ndarray,
-                         relevant: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def per_user_recall_ndcg(
+    top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Recall@k and NDCG@k of each of ``users`` (each must have a relevant item)."""
     k = top.shape[1]
     hits = hit_matrix(top, users, relevant)
@@ -105,6 +62,18 @@ def per_user_recall_ndcg(top: np.ndarray, users: np.ndarray,
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     idcg = np.cumsum(discount)[np.minimum(n_rel, k) - 1]
     return hits.sum(1) / n_rel, (hits * discount).sum(1) / idcg
+
+
+def paired_difference(a, b) -> tuple[float, float]:
+    """Mean of ``a - b`` over the same users, and the standard error of that mean.
+
+    ``a`` and ``b`` hold one value per user for two models (e.g. the NDCG arrays of
+    :func:`per_user_recall_ndcg`), in the same user order. Comparing the two shopper by
+    shopper removes what the users share, so the standard error is that of the gap, not
+    of either model's mean. Needs at least two users.
+    """
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
 
 
 def recall_ndcg(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> dict[str, float]:
@@ -119,8 +88,9 @@ def _discount(k: int) -> np.ndarray:
     return 1.0 / np.log2(np.arange(2, k + 2))
 
 
-def _hits_of_users_with_relevant(top: np.ndarray, users: np.ndarray,
-                                 relevant: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _hits_of_users_with_relevant(
+    top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Hit matrix and ``|relevant|`` of the rows whose user has a relevant item."""
     relevant = relevant[["user_id", "item_id"]].drop_duplicates()
     users = np.asarray(users)
@@ -211,8 +181,14 @@ def mrr_at_k(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> floa
     return _mean_over_users(_mrr, top, users, relevant)
 
 
-_PER_USER = {"precision": _precision, "recall": _recall, "ndcg": _ndcg, "map": _map,
-             "hit_rate": _hit_rate, "mrr": _mrr}
+_PER_USER = {
+    "precision": _precision,
+    "recall": _recall,
+    "ndcg": _ndcg,
+    "map": _map,
+    "hit_rate": _hit_rate,
+    "mrr": _mrr,
+}
 
 
 def ranking_metrics(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) -> dict[str, float]:
@@ -222,8 +198,10 @@ def ranking_metrics(top: np.ndarray, users: np.ndarray, relevant: pd.DataFrame) 
     """
     hits, n_rel = _hits_of_users_with_relevant(top, users, relevant)
     k = np.shape(top)[1]
-    return {f"{name}@{k}": float(f(hits, n_rel).mean()) if len(n_rel) else float("nan")
-            for name, f in _PER_USER.items()}
+    return {
+        f"{name}@{k}": float(f(hits, n_rel).mean()) if len(n_rel) else float("nan")
+        for name, f in _PER_USER.items()
+    }
 
 
 def catalog_coverage(top: np.ndarray, num_items: int) -> float:

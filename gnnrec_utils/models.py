@@ -2,12 +2,16 @@
 
 Every model is a :class:`Recommender`: ``get_embedding()`` returns the user and item
 vectors, ``score(users, items)`` scores pairs by a dot product, and
-``recommend(users, k, exclude=...)`` ranks all items for each user. The graph a model
+``recommend(users, k, exclude=...)`` ranks all items for each user with
+:func:`topk_excluding`, which ranks any scorer's output the same way. The graph a model
 propagates over is data, not a parameter: it is passed to the constructor and kept
 as a non-persistent buffer — ``model.to(device)`` moves it, ``state_dict()`` leaves it
 out, so a checkpoint holds weights only.
 """
+
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -15,10 +19,80 @@ import torch
 from torch import Tensor, nn
 
 from gnnrec_utils.encoders import NodeEncoder
-from gnnrec_utils.metrics import topk_excluding
 from gnnrec_utils.propagation import compact_csr, lightgcn_embedding, propagate
 
-NO_PAIRS = pd.DataFrame({"user_id": pd.Series(dtype=np.int64), "item_id": pd.Series(dtype=np.int64)})
+NO_PAIRS = pd.DataFrame(
+    {"user_id": pd.Series(dtype=np.int64), "item_id": pd.Series(dtype=np.int64)}
+)
+
+
+def topk_excluding(
+    score_fn: Callable[[np.ndarray], torch.Tensor],
+    users: np.ndarray,
+    exclude: pd.DataFrame,
+    k: int,
+    chunk: int = 1024,
+) -> np.ndarray:
+    """Top-``k`` item ids for each of ``users``, scoring all items in chunks of users.
+
+    Any scorer ranks this way: a model (:meth:`Recommender.recommend`), a popularity
+    column, an item-item matrix (rows indexed by query item instead of user).
+
+    Args:
+        score_fn: maps an array of user ids to a (len, num_items) score tensor.
+        users: user ids to rank for.
+        exclude: (user_id, item_id) pairs never to recommend (the user's history).
+        k: list length.
+        chunk: users per chunk; memory is ``chunk * num_items`` floats.
+
+    Returns:
+        An (len(users), k) int64 array of item ids, best first; equal scores go to the
+        lower item id (:func:`stable_topk`).
+    """
+    users = np.asarray(users, dtype=np.int64)
+    out = np.empty((len(users), k), dtype=np.int64)
+    last_excluded = exclude.user_id.max() if len(exclude) else -1
+    row_of = np.full(max(users.max(initial=-1), last_excluded) + 1, -1)
+    row_of[users] = np.arange(len(users))
+    ex_row = row_of[exclude.user_id.to_numpy()]
+    keep = ex_row >= 0
+    ex_row, ex_item = ex_row[keep], exclude.item_id.to_numpy()[keep]
+    for lo in range(0, len(users), chunk):
+        # on the CPU in float64, whatever device the model scores on
+        scores = torch.as_tensor(score_fn(users[lo : lo + chunk]))
+        scores = scores.to("cpu", torch.float64, copy=True)
+        sel = (ex_row >= lo) & (ex_row < lo + chunk)
+        scores[torch.tensor(ex_row[sel] - lo), torch.tensor(ex_item[sel])] = -torch.inf
+        out[lo : lo + chunk] = stable_topk(scores, k).numpy()
+    return out
+
+
+def stable_topk(scores: torch.Tensor, k: int, margin: int = 16) -> torch.Tensor:
+    """Indices of the ``k`` largest scores per row, equal scores in ascending index order.
+
+    Same result as a stable sort of ``-scores``, but sorts only the ``k + margin`` best
+    of each row (``torch.topk`` leaves the order of equal scores unspecified); rows whose
+    ties run past that window fall back to the full stable sort.
+
+    Args:
+        scores: (n, num_items) scores.
+        k: how many indices per row.
+        margin: extra candidates sorted beyond ``k`` before falling back.
+
+    Returns:
+        An (n, k) int64 tensor of column indices, best first.
+    """
+    m = min(k + margin, scores.shape[1])
+    values, index = torch.topk(scores, m, dim=1)
+    by_id = torch.argsort(index, dim=1)
+    values, index = values.gather(1, by_id), index.gather(1, by_id)
+    order = torch.sort(-values, dim=1, stable=True).indices
+    top = index.gather(1, order)[:, :k]
+    sorted_values = values.gather(1, order)
+    spill = (sorted_values[:, k - 1] == sorted_values[:, m - 1]) & (m < scores.shape[1])
+    if spill.any():
+        top[spill] = torch.sort(-scores[spill], dim=1, stable=True).indices[:, :k]
+    return top
 
 
 class Recommender(nn.Module):
@@ -40,7 +114,11 @@ class Recommender(nn.Module):
         """Dot-product scores of (user, item) pairs; ``items`` may be (B,) or (B, m)."""
         user_emb, item_emb = self.get_embedding()
         u = user_emb[users]
-        return (u.unsqueeze(1) * item_emb[items]).sum(-1) if items.dim() == 2 else (u * item_emb[items]).sum(-1)
+        return (
+            (u.unsqueeze(1) * item_emb[items]).sum(-1)
+            if items.dim() == 2
+            else (u * item_emb[items]).sum(-1)
+        )
 
     @torch.no_grad()
     def recommend(self, users, k: int = 10, exclude: pd.DataFrame | None = None) -> np.ndarray:
@@ -53,8 +131,9 @@ class Recommender(nn.Module):
         """
         user_emb, item_emb = self.get_embedding()
         users = np.asarray(users, dtype=np.int64)
-        return topk_excluding(lambda u: user_emb[u] @ item_emb.T, users,
-                              NO_PAIRS if exclude is None else exclude, k)
+        return topk_excluding(
+            lambda u: user_emb[u] @ item_emb.T, users, NO_PAIRS if exclude is None else exclude, k
+        )
 
     def extra_repr(self) -> str:
         return f"num_users={self.num_users}, num_items={self.num_items}"
@@ -99,8 +178,12 @@ class ItemKNN(Recommender):
         dtype: precision of the stored matrices. (default: ``torch.float32``)
     """
 
-    def __init__(self, interactions: Tensor, top_neighbours: int | None = None,
-                 dtype: torch.dtype = torch.float32):
+    def __init__(
+        self,
+        interactions: Tensor,
+        top_neighbours: int | None = None,
+        dtype: torch.dtype = torch.float32,
+    ):
         r = (interactions.to_dense() if interactions.is_sparse else interactions).to(dtype)
         super().__init__(*r.shape)
         norm = r.norm(dim=0).clamp_min(1e-12)
@@ -196,8 +279,15 @@ class LightGCN(Recommender):
             recommended, e.g. attribute values (``gnnrec_utils.coldstart``). (default: 0)
     """
 
-    def __init__(self, adj: Tensor, num_users: int, num_items: int,
-                 embedding_dim: int = 64, num_layers: int = 3, num_extra_nodes: int = 0):
+    def __init__(
+        self,
+        adj: Tensor,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 64,
+        num_layers: int = 3,
+        num_extra_nodes: int = 0,
+    ):
         super().__init__(num_users, num_items)
         self.register_buffer("adj", compact_csr(adj), persistent=False)
         self.num_layers, self.num_extra_nodes = num_layers, num_extra_nodes
@@ -209,15 +299,17 @@ class LightGCN(Recommender):
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
         out = lightgcn_embedding(self.adj, self.embedding.weight, self.num_layers)
-        return out[:self.num_users], out[self.num_users:self.num_users + self.num_items]
+        return out[: self.num_users], out[self.num_users : self.num_users + self.num_items]
 
     def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
         return [self.embedding(users), self.embedding(items + self.num_users)]
 
     def extra_repr(self) -> str:
         extra = f", num_extra_nodes={self.num_extra_nodes}" if self.num_extra_nodes else ""
-        return (f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, "
-                f"num_layers={self.num_layers}{extra}")
+        return (
+            f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, "
+            f"num_layers={self.num_layers}{extra}"
+        )
 
 
 class MultiBehaviorGCN(Recommender):
@@ -247,10 +339,18 @@ class MultiBehaviorGCN(Recommender):
             user is embedded exactly as a trained one. (default: ``use_ids``)
     """
 
-    def __init__(self, adjs: dict[str, Tensor], user_codes: Tensor, item_codes: Tensor,
-                 user_cardinalities: list[int], item_cardinalities: list[int],
-                 embedding_dim: int = 64, num_layers: int = 2, use_ids: bool = True,
-                 user_ids: bool | None = None):
+    def __init__(
+        self,
+        adjs: dict[str, Tensor],
+        user_codes: Tensor,
+        item_codes: Tensor,
+        user_cardinalities: list[int],
+        item_cardinalities: list[int],
+        embedding_dim: int = 64,
+        num_layers: int = 2,
+        use_ids: bool = True,
+        user_ids: bool | None = None,
+    ):
         super().__init__(len(user_codes), len(item_codes))
         self.behaviors = list(adjs)
         for b, adj in adjs.items():
@@ -259,8 +359,12 @@ class MultiBehaviorGCN(Recommender):
         self.register_buffer("item_codes", item_codes, persistent=False)
         self.num_layers = num_layers
         user_ids = use_ids if user_ids is None else user_ids
-        self.user_encoder = NodeEncoder(self.num_users, user_cardinalities, embedding_dim, use_ids=user_ids)
-        self.item_encoder = NodeEncoder(self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids)
+        self.user_encoder = NodeEncoder(
+            self.num_users, user_cardinalities, embedding_dim, use_ids=user_ids
+        )
+        self.item_encoder = NodeEncoder(
+            self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids
+        )
         self.behavior_logits = nn.Parameter(torch.zeros(len(self.behaviors)))
 
     def reset_parameters(self) -> None:
@@ -270,13 +374,19 @@ class MultiBehaviorGCN(Recommender):
 
     def behavior_weights(self) -> dict[str, float]:
         """The learned mixing weight of each behaviour's graph."""
-        return dict(zip(self.behaviors, torch.softmax(self.behavior_logits, 0).tolist()))
+        return dict(
+            zip(self.behaviors, torch.softmax(self.behavior_logits, 0).tolist(), strict=True)
+        )
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
         return self.embed()
 
-    def embed(self, adjs: dict[str, Tensor] | None = None, known_users: Tensor | None = None,
-              known_items: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def embed(
+        self,
+        adjs: dict[str, Tensor] | None = None,
+        known_users: Tensor | None = None,
+        known_items: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor]:
         """``get_embedding`` over other graphs, or with some nodes treated as new.
 
         Args:
@@ -285,21 +395,30 @@ class MultiBehaviorGCN(Recommender):
             known_users, known_items: bool masks; nodes marked ``False`` get no ID
                 vector, only their attributes (default: all known).
         """
-        x = torch.cat([self.user_encoder(self.user_codes, known=known_users),
-                       self.item_encoder(self.item_codes, known=known_items)])
+        x = torch.cat(
+            [
+                self.user_encoder(self.user_codes, known=known_users),
+                self.item_encoder(self.item_codes, known=known_items),
+            ]
+        )
         weights = torch.softmax(self.behavior_logits, 0)
         out = x
-        adjs = ([getattr(self, f"adj_{b}") for b in self.behaviors] if adjs is None
-                else [compact_csr(adjs[b]) for b in self.behaviors])
+        adjs = (
+            [getattr(self, f"adj_{b}") for b in self.behaviors]
+            if adjs is None
+            else [compact_csr(adjs[b]) for b in self.behaviors]
+        )
         for _ in range(self.num_layers):
-            x = sum(w * propagate(adj, x) for w, adj in zip(weights, adjs))
+            x = sum(w * propagate(adj, x) for w, adj in zip(weights, adjs, strict=True))
             out = out + x
         out = out / (self.num_layers + 1)
-        return out[:self.num_users], out[self.num_users:]
+        return out[: self.num_users], out[self.num_users :]
 
     def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
-        return [self.user_encoder(self.user_codes[users], users),
-                self.item_encoder(self.item_codes[items], items)]
+        return [
+            self.user_encoder(self.user_codes[users], users),
+            self.item_encoder(self.item_codes[items], items),
+        ]
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, behaviors={self.behaviors}, num_layers={self.num_layers}"

@@ -26,6 +26,7 @@ Example:
     tensor([[1.2500],
             [1.7500]])
 """
+
 from __future__ import annotations
 
 import warnings
@@ -71,8 +72,9 @@ def propagate(adj: Tensor, x: Tensor) -> Tensor:
         The dense ``(N, F)`` product; differentiable in ``x``, not in ``adj``.
     """
     if adj.size(0) != adj.size(1) or adj.size(1) != x.size(0):
-        raise ValueError(f"need a square adj matching x, got {tuple(adj.shape)} "
-                         f"and {tuple(x.shape)}")
+        raise ValueError(
+            f"need a square adj matching x, got {tuple(adj.shape)} and {tuple(x.shape)}"
+        )
     return SymmetricPropagation.apply(adj, x)
 
 
@@ -104,15 +106,24 @@ def compact_csr(adj: Tensor) -> Tensor:
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
         if adj.layout == torch.sparse_coo:
             adj = adj.coalesce().to_sparse_csr()
-        if (adj.layout != torch.sparse_csr or adj.crow_indices().dtype == torch.int32
-                or max(adj.values().numel(), adj.size(1)) >= 2**31):
+        if (
+            adj.layout != torch.sparse_csr
+            or adj.crow_indices().dtype == torch.int32
+            or max(adj.values().numel(), adj.size(1)) >= 2**31
+        ):
             return adj
-        return torch.sparse_csr_tensor(adj.crow_indices().int(), adj.col_indices().int(),
-                                       adj.values(), adj.shape, check_invariants=False)
+        return torch.sparse_csr_tensor(
+            adj.crow_indices().int(),
+            adj.col_indices().int(),
+            adj.values(),
+            adj.shape,
+            check_invariants=False,
+        )
 
 
-def lightgcn_embedding(adj: Tensor, emb: Tensor, num_layers: int,
-                       alpha: float | Sequence[float] | Tensor | None = None) -> Tensor:
+def lightgcn_embedding(
+    adj: Tensor, emb: Tensor, num_layers: int, alpha: float | Sequence[float] | Tensor | None = None
+) -> Tensor:
     r"""LightGCN's final embeddings: a weighted sum of the propagated embedding tables.
 
     From `"LightGCN: Simplifying and Powering Graph Convolution Network for

@@ -21,10 +21,11 @@ approximate) or ``"hnsw"`` (graph, approximate). :func:`search_excluding_self`,
 index against exact search. faiss is imported only when an index is built (it is in the
 ``notebooks`` extra, not a core dependency).
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gnnrec_utils.graph import interaction_matrix
-from gnnrec_utils.metrics import per_user_recall_ndcg, topk_excluding
-from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit, new_intent_pairs
+from gnnrec_utils.metrics import per_user_recall_ndcg
+from gnnrec_utils.models import topk_excluding
+from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
 
 METRICS = ("cosine", "dot")
 INDEX_KINDS = ("flat", "ivf", "hnsw")
@@ -67,18 +69,24 @@ def similar_by_scores(scores: Tensor, queries, k: int) -> np.ndarray:
     (e.g. :func:`cooccurrence_counts`); ties go to the lower item id.
     """
     if scores.dim() != 2 or scores.shape[0] != scores.shape[1]:
-        raise ValueError(f"scores must be a square (num_items, num_items) matrix, got shape "
-                         f"{tuple(scores.shape)}")
+        raise ValueError(
+            f"scores must be a square (num_items, num_items) matrix, got shape "
+            f"{tuple(scores.shape)}"
+        )
     queries = np.asarray(queries, dtype=np.int64)
     itself = pd.DataFrame({"user_id": queries, "item_id": queries})
     return topk_excluding(lambda q: scores[q], queries, itself, k)
 
 
-def cooccurrence_counts(events: pd.DataFrame, num_items: int, num_users: int | None = None) -> Tensor:
+def cooccurrence_counts(
+    events: pd.DataFrame, num_items: int, num_users: int | None = None
+) -> Tensor:
     """Dense (num_items, num_items) float matrix: entry (i, j) is the number of distinct
     users with an event on both i and j; the diagonal holds each item's number of users."""
     if len(events) and events.item_id.max() >= num_items:
-        raise ValueError(f"item_id {events.item_id.max()} is out of range for num_items={num_items}")
+        raise ValueError(
+            f"item_id {events.item_id.max()} is out of range for num_items={num_items}"
+        )
     num_users = int(events.user_id.max()) + 1 if num_users is None else num_users
     r = interaction_matrix(events, num_users, num_items).to_dense()
     return r.T @ r
@@ -91,42 +99,37 @@ def cosine_from_counts(counts: Tensor) -> Tensor:
     return counts / norm[:, None] / norm[None, :]
 
 
-def new_pairs(split: ShopSplit, period: str, behaviors=TARGET_BEHAVIORS) -> pd.DataFrame:
-    """Distinct (user_id, item_id) pairs with one of ``behaviors`` in ``period`` whose item
-    the user had no event on before it; with the default behaviours, ``split.targets(period)``."""
-    unknown = set(behaviors) - {"pv", "fav", "cart", "buy"}
-    if unknown or not behaviors:
-        raise ValueError(f"behaviors must be a non-empty subset of pv, fav, cart, buy; got {behaviors!r}")
-    ev = split.valid if period == "valid" else split.test if period == "test" else None
-    if ev is None:
-        raise ValueError(f"period must be 'valid' or 'test', got {period!r}")
-    return new_intent_pairs(ev, split.history(period), tuple(behaviors))
-
-
-def co_engagement_targets(split: ShopSplit, period: str = "test",
-                          behaviors=TARGET_BEHAVIORS) -> pd.DataFrame:
+def co_engagement_targets(
+    split: ShopSplit, period: str = "test", behaviors=TARGET_BEHAVIORS
+) -> pd.DataFrame:
     """Held-out (query_id, item_id) pairs: one shopper did one of ``behaviors`` on both
-    items in ``period``, each new to them (:func:`new_pairs`); query_id has a training
-    event (so every method knows it) and item_id != query_id. Symmetric in the two items."""
-    pairs = new_pairs(split, period, behaviors)
+    items in ``period``, each new to them (``split.targets(period, behaviors)``); query_id
+    has a training event (so every method knows it) and item_id != query_id. Symmetric in
+    the two items."""
+    pairs = split.targets(period, behaviors)
     both = pairs.rename(columns={"item_id": "query_id"}).merge(pairs, on="user_id")
     both = both[(both.query_id != both.item_id) & both.query_id.isin(split.train.item_id.unique())]
-    return both[["query_id", "item_id"]].drop_duplicates().sort_values(["query_id", "item_id"]) \
+    return (
+        both[["query_id", "item_id"]]
+        .drop_duplicates()
+        .sort_values(["query_id", "item_id"])
         .reset_index(drop=True)
+    )
 
 
-def follow_up_targets(split: ShopSplit, period: str = "test", engaged=TARGET_BEHAVIORS,
-                      behaviors=TARGET_BEHAVIORS) -> pd.DataFrame:
+def follow_up_targets(
+    split: ShopSplit, period: str = "test", engaged=TARGET_BEHAVIORS, behaviors=TARGET_BEHAVIORS
+) -> pd.DataFrame:
     """Held-out (query_id, item_id) pairs: a shopper who did one of ``engaged`` on query_id
     in training later does one of ``behaviors`` on item_id in ``period`` (a pair of
-    :func:`new_pairs`), item_id != query_id.
+    ``split.targets(period, behaviors)``), item_id != query_id.
 
     A looser question than :func:`co_engagement_targets`: what will this item's shoppers
     go on to want, whatever it is. Their general taste, and popularity, weigh heavily.
     """
     train = split.train[split.train.behavior.isin(engaged)]
     before = train[["user_id", "item_id"]].drop_duplicates().rename(columns={"item_id": "query_id"})
-    pairs = before.merge(new_pairs(split, period, behaviors), on="user_id")
+    pairs = before.merge(split.targets(period, behaviors), on="user_id")
     pairs = pairs.loc[pairs.query_id != pairs.item_id, ["query_id", "item_id"]]
     return pairs.drop_duplicates().sort_values(["query_id", "item_id"]).reset_index(drop=True)
 
@@ -144,21 +147,35 @@ def evaluate_similar(top: np.ndarray, queries, relevant: pd.DataFrame) -> dict[s
     (one shopper's purchases are relevant to every item they engaged with).
     """
     if {"query_id", "item_id"} - set(relevant.columns):
-        raise ValueError(f"relevant needs columns query_id and item_id, got {list(relevant.columns)}")
+        raise ValueError(
+            f"relevant needs columns query_id and item_id, got {list(relevant.columns)}"
+        )
     queries = np.asarray(queries, dtype=np.int64)
     top = np.asarray(top)
     if top.ndim != 2 or len(top) != len(queries):
         raise ValueError(f"top must have one row per query ({len(queries)}), got shape {top.shape}")
     keep = np.isin(queries, relevant.query_id.unique())
-    rel = relevant[["query_id", "item_id"]].drop_duplicates().rename(columns={"query_id": "user_id"})
+    rel = (
+        relevant[["query_id", "item_id"]].drop_duplicates().rename(columns={"query_id": "user_id"})
+    )
     recall, ndcg = per_user_recall_ndcg(top[keep], queries[keep], rel)
     k, n = top.shape[1], int(keep.sum())
-    se = (lambda x: float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"))
-    return {f"recall@{k}": float(recall.mean()), f"recall@{k} se": se(recall),
-            f"ndcg@{k}": float(ndcg.mean()), f"ndcg@{k} se": se(ndcg), "queries": n}
+    return {
+        f"recall@{k}": float(recall.mean()),
+        f"recall@{k} se": _standard_error(recall),
+        f"ndcg@{k}": float(ndcg.mean()),
+        f"ndcg@{k} se": _standard_error(ndcg),
+        "queries": n,
+    }
+
+
+def _standard_error(x: np.ndarray) -> float:
+    """Standard error of the mean of ``x`` (``nan`` with fewer than two values)."""
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
 
 # --- fast retrieval -------------------------------------------------------------------
+
 
 def _as_float32(emb) -> np.ndarray:
     x = emb.detach().cpu().numpy() if isinstance(emb, Tensor) else np.asarray(emb)
@@ -167,9 +184,18 @@ def _as_float32(emb) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-def faiss_index(item_emb, kind: str = "flat", *, nlist: int = 64, nprobe: int = 8,
-                hnsw_m: int = 16, ef_construction: int = 40, ef_search: int = 64,
-                train_size: int | None = 50_000, seed: int = 0):
+def faiss_index(
+    item_emb,
+    kind: str = "flat",
+    *,
+    nlist: int = 64,
+    nprobe: int = 8,
+    hnsw_m: int = 16,
+    ef_construction: int = 40,
+    ef_search: int = 64,
+    train_size: int | None = 50_000,
+    seed: int = 0,
+):
     """A faiss index over ``item_emb`` by inner product (normalise first for cosine).
 
     Args:
@@ -199,14 +225,19 @@ def faiss_index(item_emb, kind: str = "flat", *, nlist: int = 64, nprobe: int = 
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed, index.nprobe = seed, nprobe
         rng = np.random.default_rng(seed)
-        sample = x if train_size is None or train_size >= len(x) else x[rng.choice(len(x), train_size, replace=False)]
+        sample = (
+            x
+            if train_size is None or train_size >= len(x)
+            else x[rng.choice(len(x), train_size, replace=False)]
+        )
         index.train(sample)
     index.add(x)
     return index
 
 
-def search_excluding_self(search: Callable[[np.ndarray, int], np.ndarray], item_emb,
-                          queries, k: int) -> np.ndarray:
+def search_excluding_self(
+    search: Callable[[np.ndarray, int], np.ndarray], item_emb, queries, k: int
+) -> np.ndarray:
     """Top-``k`` neighbours of catalogue items, each query's own id dropped.
 
     ``search(vectors, n)`` returns (len(vectors), n) ids, e.g.
@@ -217,9 +248,11 @@ def search_excluding_self(search: Callable[[np.ndarray, int], np.ndarray], item_
     queries = np.asarray(queries, dtype=np.int64)
     ids = np.asarray(search(_as_float32(item_emb)[queries], k + 1))
     out = np.empty((len(queries), k), dtype=np.int64)
-    for row, (q, found) in enumerate(zip(queries, ids)):
+    for row, (q, found) in enumerate(zip(queries, ids, strict=False)):
         kept = found[found != q]
-        out[row] = kept[:k] if len(kept) >= k else np.concatenate([kept, np.full(k - len(kept), -1)])
+        out[row] = (
+            kept[:k] if len(kept) >= k else np.concatenate([kept, np.full(k - len(kept), -1)])
+        )
     return out
 
 
@@ -230,17 +263,27 @@ def exact_top_k(item_emb, query_emb, k: int, chunk: int = 256) -> np.ndarray:
     queries = torch.as_tensor(_as_float32(query_emb))
     if items.shape[1] != queries.shape[1]:
         raise ValueError(f"item vectors have {items.shape[1]} dims, queries {queries.shape[1]}")
-    return torch.cat([torch.topk(queries[lo:lo + chunk] @ items.T, k, dim=1).indices
-                      for lo in range(0, len(queries), chunk)]).numpy()
+    return torch.cat(
+        [
+            torch.topk(queries[lo : lo + chunk] @ items.T, k, dim=1).indices
+            for lo in range(0, len(queries), chunk)
+        ]
+    ).numpy()
 
 
 def recall_against_exact(found: np.ndarray, exact: np.ndarray) -> float:
     """Mean share of the exact top-k that an approximate top-k found, in [0, 1]."""
     found, exact = np.asarray(found), np.asarray(exact)
     if found.shape != exact.shape:
-        raise ValueError(f"found and exact must have the same shape, got {found.shape} and {exact.shape}")
+        raise ValueError(
+            f"found and exact must have the same shape, got {found.shape} and {exact.shape}"
+        )
     k = exact.shape[1]
-    return float(np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)]))
+    return float(
+        np.mean(
+            [len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact, strict=True)]
+        )
+    )
 
 
 def index_bytes(index) -> int:
@@ -251,8 +294,12 @@ def index_bytes(index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-def ms_per_query(search: Callable[[np.ndarray], object], query_emb, batch_size: int | None = None,
-                 repeats: int = 3) -> float:
+def ms_per_query(
+    search: Callable[[np.ndarray], object],
+    query_emb,
+    batch_size: int | None = None,
+    repeats: int = 3,
+) -> float:
     """Milliseconds per query: the best of ``repeats`` timed passes over all queries,
     divided by their number. ``batch_size=None`` sends all queries in one call (batch
     throughput); ``batch_size=1`` one call per query (single-query latency)."""
@@ -262,6 +309,6 @@ def ms_per_query(search: Callable[[np.ndarray], object], query_emb, batch_size: 
     for _ in range(repeats):
         start = time.perf_counter()
         for lo in range(0, len(x), step):
-            search(x[lo:lo + step])
+            search(x[lo : lo + step])
         best = min(best, time.perf_counter() - start)
     return 1e3 * best / len(x)

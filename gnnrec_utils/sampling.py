@@ -3,6 +3,7 @@
 Everything works on a :class:`PositiveSet`, the distinct training ``(user_id,
 item_id)`` pairs kept three ways: sorted keys ``user_id * num_items + item_id``
 for membership tests, a user -> items CSR and an item -> users CSR for walks.
+``intent_positives`` builds the one the series trains on: the fav, cart and buy pairs.
 
 * ``sample_bpr_batch``: positive pairs, uniform over pairs.
 * ``uniform_negatives``, ``popularity_negatives``, ``hard_negatives``: items a user
@@ -16,18 +17,22 @@ All randomness comes from the ``generator`` argument (``None``: torch's default
 generator); the same seeded generator gives the same draws. Everything is plain,
 vectorised torch: no compiled PyG extension is needed.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import torch
 
+from gnnrec_utils.split import TARGET_BEHAVIORS
+
 Generator = torch.Generator | None
 
 
-def _csr(rows: torch.Tensor, cols: torch.Tensor,
-         num_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _csr(
+    rows: torch.Tensor, cols: torch.Tensor, num_rows: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(indptr, indices)`` of pairs already sorted by ``(row, col)``."""
     counts = torch.bincount(rows, minlength=num_rows)
     return torch.cat([counts.new_zeros(1), counts.cumsum(0)]), cols
@@ -36,8 +41,9 @@ def _csr(rows: torch.Tensor, cols: torch.Tensor,
 def _check_range(name: str, ids: torch.Tensor, size: int) -> None:
     """Raise ``ValueError`` unless every id is in ``[0, size)``."""
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= size):
-        raise ValueError(f"{name} must lie in [0, {size}), found "
-                         f"[{int(ids.min())}, {int(ids.max())}]")
+        raise ValueError(
+            f"{name} must lie in [0, {size}), found [{int(ids.min())}, {int(ids.max())}]"
+        )
 
 
 class PositiveSet:
@@ -59,13 +65,16 @@ class PositiveSet:
         user_degree: ``(num_users,)`` number of positives per user.
     """
 
-    def __init__(self, users: torch.Tensor, items: torch.Tensor, num_items: int,
-                 num_users: int | None = None):
+    def __init__(
+        self, users: torch.Tensor, items: torch.Tensor, num_items: int, num_users: int | None = None
+    ):
         users = torch.as_tensor(users, dtype=torch.long)
         items = torch.as_tensor(items, dtype=torch.long)
         if users.dim() != 1 or users.shape != items.shape:
-            raise ValueError(f"users and items must be 1-D of one length, got "
-                             f"{tuple(users.shape)} and {tuple(items.shape)}")
+            raise ValueError(
+                f"users and items must be 1-D of one length, got "
+                f"{tuple(users.shape)} and {tuple(items.shape)}"
+            )
         if num_users is None:
             num_users = int(users.max()) + 1 if users.numel() else 0
         self.num_items, self.num_users = int(num_items), int(num_users)
@@ -75,13 +84,15 @@ class PositiveSet:
         self.users, self.items = self.keys // self.num_items, self.keys % self.num_items
         self.indptr, self.indices = _csr(self.users, self.items, self.num_users)
         by_item = torch.argsort(self.items * self.num_users + self.users)
-        self.item_indptr, self.item_indices = _csr(self.items[by_item], self.users[by_item],
-                                                   self.num_items)
+        self.item_indptr, self.item_indices = _csr(
+            self.items[by_item], self.users[by_item], self.num_items
+        )
         self.user_degree = self.indptr.diff()
 
     @classmethod
-    def from_events(cls, events: pd.DataFrame, num_items: int | None = None,
-                    num_users: int | None = None) -> PositiveSet:
+    def from_events(
+        cls, events: pd.DataFrame, num_items: int | None = None, num_users: int | None = None
+    ) -> PositiveSet:
         """The distinct ``(user_id, item_id)`` pairs of an events table.
 
         Pass ``num_items`` (e.g. ``shop.num_items``): the default, ``max(item_id) + 1``,
@@ -99,8 +110,10 @@ class PositiveSet:
         return len(self.keys)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({len(self)} pairs, num_users={self.num_users}, "
-                f"num_items={self.num_items})")
+        return (
+            f"{type(self).__name__}({len(self)} pairs, num_users={self.num_users}, "
+            f"num_items={self.num_items})"
+        )
 
     def contains(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """Bool tensor, ``True`` where ``(users, items)`` is a positive pair.
@@ -109,8 +122,9 @@ class PositiveSet:
         with ``(B, m)``). Ids outside ``[0, num_users)`` / ``[0, num_items)`` are
         never positives and give ``False``.
         """
-        users, items = torch.broadcast_tensors(torch.as_tensor(users, dtype=torch.long),
-                                               torch.as_tensor(items, dtype=torch.long))
+        users, items = torch.broadcast_tensors(
+            torch.as_tensor(users, dtype=torch.long), torch.as_tensor(items, dtype=torch.long)
+        )
         valid = (users >= 0) & (users < self.num_users) & (items >= 0) & (items < self.num_items)
         query = torch.where(valid, users * self.num_items + items, -1)
         if len(self.keys) == 0:
@@ -119,11 +133,28 @@ class PositiveSet:
         return valid & (self.keys[pos] == query)
 
 
+def intent_positives(events: pd.DataFrame, num_users: int, num_items: int) -> PositiveSet:
+    """The distinct (user, item) pairs of ``events`` with a fav, cart or buy: what the
+    series trains on.
+
+    Args:
+        events: an events table, e.g. ``split.train``; page views are left out.
+        num_users, num_items: catalogue sizes (negatives are drawn from all items).
+
+    Returns:
+        ``PositiveSet.from_events`` of the events whose behaviour is one of
+        :data:`gnnrec_utils.split.TARGET_BEHAVIORS`.
+    """
+    intent = events[events.behavior.isin(TARGET_BEHAVIORS)]
+    return PositiveSet.from_events(intent, num_items=num_items, num_users=num_users)
+
+
 # ---------------------------------------------------------------- positives
 
 
-def sample_bpr_batch(positives: PositiveSet, batch_size: int,
-                     generator: Generator = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_bpr_batch(
+    positives: PositiveSet, batch_size: int, generator: Generator = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``batch_size`` positive pairs ``(users, pos_items)``, uniform over the pairs.
 
     Drawn with replacement, so a pair can appear twice in one batch. Being uniform
@@ -146,20 +177,24 @@ def _check_users(positives: PositiveSet, users: torch.Tensor) -> None:
     _check_range("users", users, positives.num_users)
     full = positives.user_degree[users] >= positives.num_items
     if full.any():
-        raise ValueError(f"user {int(users[full][0])} has every one of the {positives.num_items} "
-                         f"items as a positive: there is no negative to draw")
+        raise ValueError(
+            f"user {int(users[full][0])} has every one of the {positives.num_items} "
+            f"items as a positive: there is no negative to draw"
+        )
 
 
-def _draw(weights: torch.Tensor | None, num_items: int, n: int,
-          generator: Generator) -> torch.Tensor:
+def _draw(
+    weights: torch.Tensor | None, num_items: int, n: int, generator: Generator
+) -> torch.Tensor:
     """``n`` items i.i.d. from ``weights`` (``None``: uniform over ``num_items``)."""
     if weights is None:
         return torch.randint(num_items, (n,), generator=generator)
     return torch.multinomial(weights, n, replacement=True, generator=generator)
 
 
-def _masked_draw(positives: PositiveSet, users: torch.Tensor, weights: torch.Tensor | None,
-                 generator: Generator) -> torch.Tensor:
+def _masked_draw(
+    positives: PositiveSet, users: torch.Tensor, weights: torch.Tensor | None, generator: Generator
+) -> torch.Tensor:
     """One item per entry of 1-D ``users``, from ``weights`` with that user's positives zeroed.
 
     Exact, but builds a ``(len(users), num_items)`` matrix: meant for the few draws
@@ -175,9 +210,14 @@ def _masked_draw(positives: PositiveSet, users: torch.Tensor, weights: torch.Ten
     return torch.multinomial(rows, 1, generator=generator).squeeze(1)
 
 
-def _rejection_negatives(positives: PositiveSet, users: torch.Tensor, num_neg: int,
-                         weights: torch.Tensor | None, generator: Generator,
-                         max_rounds: int) -> torch.Tensor:
+def _rejection_negatives(
+    positives: PositiveSet,
+    users: torch.Tensor,
+    num_neg: int,
+    weights: torch.Tensor | None,
+    generator: Generator,
+    max_rounds: int,
+) -> torch.Tensor:
     """Items from ``weights``, redrawn where they hit a positive: ``(B,)`` or ``(B, num_neg)``.
 
     After ``max_rounds`` redraws the few slots still on a positive (users whose
@@ -199,8 +239,13 @@ def _rejection_negatives(positives: PositiveSet, users: torch.Tensor, num_neg: i
     return items if num_neg == 1 else items.view(-1, num_neg)
 
 
-def uniform_negatives(positives: PositiveSet, users: torch.Tensor, num_neg: int = 1,
-                      generator: Generator = None, max_rounds: int = 20) -> torch.Tensor:
+def uniform_negatives(
+    positives: PositiveSet,
+    users: torch.Tensor,
+    num_neg: int = 1,
+    generator: Generator = None,
+    max_rounds: int = 20,
+) -> torch.Tensor:
     """Items drawn uniformly from those each user has not interacted with.
 
     Draw uniformly over all ``num_items``, then redraw only the draws that hit one of
@@ -241,9 +286,15 @@ def popularity_weights(popularity: torch.Tensor, alpha: float = 0.75) -> torch.T
     return popularity.clamp(min=floor).pow(alpha)
 
 
-def popularity_negatives(positives: PositiveSet, users: torch.Tensor, popularity: torch.Tensor,
-                         alpha: float = 0.75, num_neg: int = 1, generator: Generator = None,
-                         max_rounds: int = 20) -> torch.Tensor:
+def popularity_negatives(
+    positives: PositiveSet,
+    users: torch.Tensor,
+    popularity: torch.Tensor,
+    alpha: float = 0.75,
+    num_neg: int = 1,
+    generator: Generator = None,
+    max_rounds: int = 20,
+) -> torch.Tensor:
     """Non-positive items drawn with probability proportional to ``popularity ** alpha``.
 
     Each user's negatives follow the weights of :func:`popularity_weights`
@@ -259,15 +310,20 @@ def popularity_negatives(positives: PositiveSet, users: torch.Tensor, popularity
         int64 item ids, shape ``(B,)`` when ``num_neg == 1``, else ``(B, num_neg)``.
     """
     if len(popularity) != positives.num_items:
-        raise ValueError(f"popularity has {len(popularity)} entries, "
-                         f"expected {positives.num_items}")
+        raise ValueError(
+            f"popularity has {len(popularity)} entries, expected {positives.num_items}"
+        )
     weights = popularity_weights(popularity, alpha).float()
     return _rejection_negatives(positives, users, num_neg, weights, generator, max_rounds)
 
 
-def hard_negatives(score_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-                   positives: PositiveSet, users: torch.Tensor, num_candidates: int = 10,
-                   generator: Generator = None) -> torch.Tensor:
+def hard_negatives(
+    score_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    positives: PositiveSet,
+    users: torch.Tensor,
+    num_candidates: int = 10,
+    generator: Generator = None,
+) -> torch.Tensor:
     """Per user, the highest-scoring of ``num_candidates`` uniform non-positive items.
 
     ``score_fn(users, items)`` is called once, under ``torch.no_grad()``, with two
@@ -290,8 +346,9 @@ def hard_negatives(score_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor
 # ---------------------------------------------------------------- random walks
 
 
-def _neighbour(indptr: torch.Tensor, indices: torch.Tensor, nodes: torch.Tensor,
-               generator: Generator) -> torch.Tensor:
+def _neighbour(
+    indptr: torch.Tensor, indices: torch.Tensor, nodes: torch.Tensor, generator: Generator
+) -> torch.Tensor:
     """A uniform neighbour of each node in a CSR; -1 for -1 and for nodes without neighbours."""
     safe = nodes.clamp(min=0)
     start, degree = indptr[safe], indptr[safe + 1] - indptr[safe]
@@ -303,8 +360,9 @@ def _neighbour(indptr: torch.Tensor, indices: torch.Tensor, nodes: torch.Tensor,
     return out
 
 
-def random_walks(positives: PositiveSet, start_users: torch.Tensor, walk_length: int,
-                 generator: Generator = None) -> torch.Tensor:
+def random_walks(
+    positives: PositiveSet, start_users: torch.Tensor, walk_length: int, generator: Generator = None
+) -> torch.Tensor:
     """Random walks on the user-item graph, alternating user -> item -> user -> ...
 
     Each step moves to a neighbour drawn uniformly (a user to one of their
@@ -330,8 +388,9 @@ def random_walks(positives: PositiveSet, start_users: torch.Tensor, walk_length:
     return torch.stack(walk, dim=1)
 
 
-def walk_pairs(positives: PositiveSet, batch_size: int, walk_length: int,
-               generator: Generator = None) -> tuple[torch.Tensor, torch.Tensor]:
+def walk_pairs(
+    positives: PositiveSet, batch_size: int, walk_length: int, generator: Generator = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(users, items)`` pairs where a walk from the user reached the item.
 
     Start users are uniform over users with at least one positive (not over pairs);
@@ -354,8 +413,13 @@ def walk_pairs(positives: PositiveSet, batch_size: int, walk_length: int,
     return users, walks.gather(1, column.unsqueeze(1)).squeeze(1)
 
 
-def walk_item_visit_counts(positives: PositiveSet, start_users: torch.Tensor, walk_length: int,
-                           num_walks: int = 10, generator: Generator = None) -> torch.Tensor:
+def walk_item_visit_counts(
+    positives: PositiveSet,
+    start_users: torch.Tensor,
+    walk_length: int,
+    num_walks: int = 10,
+    generator: Generator = None,
+) -> torch.Tensor:
     """How often ``num_walks`` walks from each start user visited each item.
 
     PinSAGE's importance-based neighbourhood: the most visited items are the user's

@@ -3,6 +3,7 @@
 Every function takes an events table in the UserBehavior schema
 (``user_id, item_id, category_id, behavior, timestamp``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,8 +71,9 @@ def preceded_share(events: pd.DataFrame, target: str, before: str) -> float:
     return float((tgt["first"] <= tgt.timestamp).mean())
 
 
-def category_lift(events: pd.DataFrame, pairs: np.ndarray,
-                  behaviors: tuple[str, ...] = ("cart", "buy")) -> tuple[float, float]:
+def category_lift(
+    events: pd.DataFrame, pairs: np.ndarray, behaviors: tuple[str, ...] = ("cart", "buy")
+) -> tuple[float, float]:
     """Mean lift of category co-engagement for ``pairs`` versus all other pairs.
 
     Lift of (a, b) = P(user engages b | user engages a) / P(user engages b), with
@@ -105,10 +107,12 @@ def summary(events: pd.DataFrame) -> dict[str, float]:
     sess_len = np.bincount(sid)
     hours = np.bincount(local_hour(events.timestamp), minlength=24) / len(events)
     out = {
-        "events": len(events), "users with events": events.user_id.nunique(),
+        "events": len(events),
+        "users with events": events.user_id.nunique(),
         "items with events": events.item_id.nunique(),
         "events per user": len(events) / len(user_counts),
-        "item popularity Gini": gini(item_counts), "user activity Gini": gini(user_counts),
+        "item popularity Gini": gini(item_counts),
+        "user activity Gini": gini(user_counts),
         "share of events on top 20 % items": top_share(item_counts),
         "sessions per user": (sid.max() + 1) / len(user_counts),
         "median events per session": float(np.median(sess_len)),

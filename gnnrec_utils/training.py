@@ -7,6 +7,7 @@ embeddings. After every epoch the model ranks all items for the validation users
 training stops when NDCG@K has not improved for ``patience`` epochs and the best
 weights are restored.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,14 @@ from tqdm.auto import tqdm
 from gnnrec_utils.losses import bce_loss, bpr_loss, l2_reg
 from gnnrec_utils.metrics import recall_ndcg
 from gnnrec_utils.models import Recommender
-from gnnrec_utils.sampling import (PositiveSet, hard_negatives, popularity_negatives,
-                                   sample_bpr_batch, uniform_negatives, walk_pairs)
+from gnnrec_utils.sampling import (
+    PositiveSet,
+    hard_negatives,
+    popularity_negatives,
+    sample_bpr_batch,
+    uniform_negatives,
+    walk_pairs,
+)
 from gnnrec_utils.split import ShopSplit
 
 LOSSES = {"bpr": bpr_loss, "bce": bce_loss}
@@ -62,47 +69,73 @@ class TrainConfig:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
 
 
-def warm_target_users(split: ShopSplit, period: str) -> np.ndarray:
-    """Users with a target in ``period`` and at least one training event.
+def warm_target_users(targets: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
+    """Sorted ids of the users with a target and at least one event in ``known``.
 
-    Cold users have no learned vector in a transductive model; notebook 05 serves them.
+    A user with no event in what the model learned from has no learned vector in a
+    transductive model, nor a history to rank from; notebook 05 serves them.
+
+    Args:
+        targets: (user_id, item_id) pairs to predict, e.g. ``split.targets("test")``.
+        known: the events the model knows, e.g. ``split.train``, or every event before
+            the day being predicted.
+
+    Returns:
+        An int array of user ids, ascending, each once.
     """
-    users = split.targets(period).user_id.unique()
-    return users[np.isin(users, split.train.user_id.unique())]
+    users = np.unique(targets.user_id.to_numpy())
+    return users[np.isin(users, known.user_id.unique())]
 
 
 @torch.no_grad()
-def evaluate(model: Recommender, split: ShopSplit, period: str = "valid", k: int = 10,
-             users: np.ndarray | None = None) -> dict[str, float]:
+def evaluate(
+    model: Recommender,
+    split: ShopSplit,
+    period: str = "valid",
+    k: int = 10,
+    users: np.ndarray | None = None,
+) -> dict[str, float]:
     """Recall@k and NDCG@k over all items, each user's history excluded.
 
-    ``users`` defaults to :func:`warm_target_users`.
+    ``users`` defaults to the users with a target in ``period`` and a training event,
+    ``warm_target_users(split.targets(period), split.train)``.
     """
     model.eval()
-    users = warm_target_users(split, period) if users is None else users
+    users = warm_target_users(split.targets(period), split.train) if users is None else users
     top = model.recommend(users, k, exclude=split.history(period))
     return recall_ndcg(top, users, split.targets(period))
 
 
-def batch_triples(model: Recommender, positives: PositiveSet, config: TrainConfig,
-                  popularity: torch.Tensor | None, generator: torch.Generator):
+def batch_triples(
+    model: Recommender,
+    positives: PositiveSet,
+    config: TrainConfig,
+    popularity: torch.Tensor | None,
+    generator: torch.Generator,
+):
     """One batch of (users, positive items, negative items) for ``config.sampler``."""
     users, pos = sample_bpr_batch(positives, config.batch_size, generator=generator)
     if config.sampler == "walk":
         half = config.batch_size // 2
         walk_u, walk_i = walk_pairs(positives, half, config.walk_length, generator=generator)
-        users, pos = torch.cat([users[:config.batch_size - half], walk_u]), torch.cat([pos[:config.batch_size - half], walk_i])
+        users, pos = (
+            torch.cat([users[: config.batch_size - half], walk_u]),
+            torch.cat([pos[: config.batch_size - half], walk_i]),
+        )
     if config.sampler == "popularity":
         neg = popularity_negatives(positives, users, popularity, generator=generator)
     elif config.sampler == "hard":
-        neg = hard_negatives(model.score, positives, users, config.num_candidates, generator=generator)
+        neg = hard_negatives(
+            model.score, positives, users, config.num_candidates, generator=generator
+        )
     else:
         neg = uniform_negatives(positives, users, generator=generator)
     return users, pos, neg
 
 
-def train_step(model: Recommender, optimizer: torch.optim.Optimizer, users, pos, neg,
-               config: TrainConfig) -> float:
+def train_step(
+    model: Recommender, optimizer: torch.optim.Optimizer, users, pos, neg, config: TrainConfig
+) -> float:
     """One optimiser step on a batch; returns the loss. The batch (drawn on the CPU)
     moves to the model's device."""
     model.train()
@@ -112,21 +145,29 @@ def train_step(model: Recommender, optimizer: torch.optim.Optimizer, users, pos,
     u = user_emb[users]
     pos_scores, neg_scores = (u * item_emb[pos]).sum(-1), (u * item_emb[neg]).sum(-1)
     loss = LOSSES[config.loss](pos_scores, neg_scores)
-    loss = loss + config.reg_weight * l2_reg(*model.ego_embedding(users, torch.cat([pos, neg])),
-                                             batch_size=len(users))
+    loss = loss + config.reg_weight * l2_reg(
+        *model.ego_embedding(users, torch.cat([pos, neg])), batch_size=len(users)
+    )
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     return loss.item()
 
 
-def train(model: Recommender, split: ShopSplit, positives: PositiveSet,
-          config: TrainConfig = TrainConfig(), progress: bool = True) -> pd.DataFrame:
+def train(
+    model: Recommender,
+    split: ShopSplit,
+    positives: PositiveSet,
+    config: TrainConfig | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Train ``model`` on ``positives``; early-stop on validation NDCG@``top_k``.
 
     Returns one row per epoch: mean loss, validation recall and NDCG, seconds. The
-    model ends with the weights of its best validation epoch.
+    model ends with the weights of its best validation epoch. ``config`` defaults to
+    ``TrainConfig()``.
     """
+    config = TrainConfig() if config is None else config
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     popularity = torch.tensor(split.item_popularity(), dtype=torch.float)
@@ -134,11 +175,24 @@ def train(model: Recommender, split: ShopSplit, positives: PositiveSet,
     rows, best, best_state, since, start = [], -1.0, None, 0, time.perf_counter()
     bar = tqdm(range(config.num_epochs), desc=type(model).__name__, disable=not progress)
     for epoch in bar:
-        losses = [train_step(model, optimizer, *batch_triples(model, positives, config, popularity, generator),
-                             config) for _ in range(steps)]
+        losses = [
+            train_step(
+                model,
+                optimizer,
+                *batch_triples(model, positives, config, popularity, generator),
+                config,
+            )
+            for _ in range(steps)
+        ]
         metrics = evaluate(model, split, "valid", config.top_k)
-        rows.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), **metrics,
-                     "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                "epoch": epoch + 1,
+                "loss": float(np.mean(losses)),
+                **metrics,
+                "seconds": time.perf_counter() - start,
+            }
+        )
         ndcg = metrics[f"ndcg@{config.top_k}"]
         bar.set_postfix(loss=f"{rows[-1]['loss']:.4f}", ndcg=f"{ndcg:.4f}")
         if ndcg > best:

@@ -1,4 +1,5 @@
 """Small helpers every notebook uses: seeding and a friendly version check."""
+
 from __future__ import annotations
 
 import random
@@ -35,9 +36,13 @@ def check_versions(tested: dict[str, str] = TESTED_VERSIONS) -> dict[str, str]:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
-            warnings.warn(f"{name} is not installed; the notebooks were tested with {want}", stacklevel=2)
+            warnings.warn(
+                f"{name} is not installed; the notebooks were tested with {want}", stacklevel=2
+            )
             continue
         if ".".join(found[name].split("+")[0].split(".")[:2]) != want:
-            warnings.warn(f"{name} {found[name]} is installed; the notebooks were tested with {want}.x",
-                          stacklevel=2)
+            warnings.warn(
+                f"{name} {found[name]} is installed; the notebooks were tested with {want}.x",
+                stacklevel=2,
+            )
     return found

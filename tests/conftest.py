@@ -1,4 +1,5 @@
 """Shared pytest setup for the unit tests and the notebook runs."""
+
 from __future__ import annotations
 
 import platform

@@ -1,12 +1,22 @@
 """Cold start: the protocol, the fallbacks, the attribute graph and inductive inference."""
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from gnnrec_utils.coldstart import (ColdStartRecommender, attribute_adjacency, category_scores, evaluate_scores,
-                                    few_shot_task, hold_out, inductive_embedding, known_nodes,
-                                    per_user_scores, segment_popularity)
+from gnnrec_utils.coldstart import (
+    ColdStartRecommender,
+    attribute_adjacency,
+    category_scores,
+    evaluate_scores,
+    few_shot_task,
+    hold_out,
+    inductive_embedding,
+    known_nodes,
+    per_user_scores,
+    segment_popularity,
+)
 from gnnrec_utils.encoders import NodeEncoder, item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.models import LightGCN, MultiBehaviorGCN
@@ -16,15 +26,37 @@ from gnnrec_utils.synthetic import generate_shop
 
 
 def events(rows):
-    return pd.DataFrame(rows, columns=["user_id", "item_id", "category_id", "behavior", "timestamp"])
+    return pd.DataFrame(
+        rows, columns=["user_id", "item_id", "category_id", "behavior", "timestamp"]
+    )
 
 
-USERS = pd.DataFrame({"user_id": [0, 1, 2, 3], "age_group": [0, 0, 1, 1], "gender": [0, 1, 0, 0],
-                      "city_tier": [1, 1, 2, 2]})
-ITEMS = pd.DataFrame({"item_id": [0, 1, 2], "category_id": [0, 1, 1], "brand_id": [0, 0, 1],
-                      "price": [5.0, 10.0, 20.0]})
-EVENTS = events([(0, 0, 0, "pv", 1), (0, 1, 1, "cart", 2), (1, 1, 1, "pv", 3), (2, 2, 1, "buy", 4),
-                 (3, 2, 1, "pv", 5), (3, 2, 1, "pv", 6)])
+USERS = pd.DataFrame(
+    {
+        "user_id": [0, 1, 2, 3],
+        "age_group": [0, 0, 1, 1],
+        "gender": [0, 1, 0, 0],
+        "city_tier": [1, 1, 2, 2],
+    }
+)
+ITEMS = pd.DataFrame(
+    {
+        "item_id": [0, 1, 2],
+        "category_id": [0, 1, 1],
+        "brand_id": [0, 0, 1],
+        "price": [5.0, 10.0, 20.0],
+    }
+)
+EVENTS = events(
+    [
+        (0, 0, 0, "pv", 1),
+        (0, 1, 1, "cart", 2),
+        (1, 1, 1, "pv", 3),
+        (2, 2, 1, "buy", 4),
+        (3, 2, 1, "pv", 5),
+        (3, 2, 1, "pv", 6),
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +67,9 @@ def split():
 def test_hold_out_removes_every_training_event_of_held_out_nodes_only(split):
     fit, users, items = hold_out(split, 0.2, 0.1, seed=1)
     train_users, train_items = split.train.user_id.unique(), split.train.item_id.unique()
-    assert len(users) == round(0.2 * len(train_users)) and len(items) == round(0.1 * len(train_items))
+    assert len(users) == round(0.2 * len(train_users)) and len(items) == round(
+        0.1 * len(train_items)
+    )
     assert np.isin(users, train_users).all() and np.isin(items, train_items).all()
     dropped = split.train.user_id.isin(users) | split.train.item_id.isin(items)
     pd.testing.assert_frame_equal(fit.train, split.train[~dropped].reset_index(drop=True))
@@ -45,14 +79,21 @@ def test_hold_out_removes_every_training_event_of_held_out_nodes_only(split):
 
 
 def test_few_shot_task_reveals_first_items_in_time_order_and_targets_later_intent():
-    ev = events([
-        (0, 10, 0, "pv", 1), (0, 11, 0, "pv", 2), (0, 10, 0, "cart", 3),   # cart on a revealed item
-        (0, 12, 0, "pv", 4), (0, 13, 0, "fav", 5), (0, 11, 0, "buy", 6),
-        (1, 10, 0, "pv", 1), (1, 14, 0, "buy", 2),                         # its buy is its 2nd item: no target
-        (2, 10, 0, "pv", 1),                                               # one item only
-    ])
+    ev = events(
+        [
+            (0, 10, 0, "pv", 1),
+            (0, 11, 0, "pv", 2),
+            (0, 10, 0, "cart", 3),  # cart on a revealed item
+            (0, 12, 0, "pv", 4),
+            (0, 13, 0, "fav", 5),
+            (0, 11, 0, "buy", 6),
+            (1, 10, 0, "pv", 1),
+            (1, 14, 0, "buy", 2),  # its buy is its 2nd item: no target
+            (2, 10, 0, "pv", 1),  # one item only
+        ]
+    )
     task = few_shot_task(ev, shots=(1, 2))
-    assert task.targets.values.tolist() == [[0, 13]]       # user 1's buy IS its 2nd first touch
+    assert task.targets.values.tolist() == [[0, 13]]  # user 1's buy IS its 2nd first touch
     assert task.revealed[1][["item_id", "behavior"]].values.tolist() == [[10, "pv"]]
     assert task.revealed[2][["item_id", "behavior"]].values.tolist() == [[10, "pv"], [11, "pv"]]
     assert task.users.tolist() == [0]
@@ -70,7 +111,9 @@ def test_category_scores_personal_and_fallback():
     fallback = category_scores(EVENTS, ITEMS, np.array([0]), personal=False).numpy()
     np.testing.assert_allclose(fallback, [[1 / 6, 5 / 6, 5 / 6]])
     own = category_scores(EVENTS, ITEMS, np.array([0, 3])).numpy()
-    np.testing.assert_allclose(own, [[1 + 1 / 6, 1 + 5 / 6, 1 + 5 / 6], [1 / 6, 2 + 5 / 6, 2 + 5 / 6]])
+    np.testing.assert_allclose(
+        own, [[1 + 1 / 6, 1 + 5 / 6, 1 + 5 / 6], [1 / 6, 2 + 5 / 6, 2 + 5 / 6]]
+    )
 
 
 def dense_attribute_adjacency(ev, users, items, weight):
@@ -83,7 +126,7 @@ def dense_attribute_adjacency(ev, users, items, weight):
         for node in (u + i + c, u + i + cats + b):
             a[u + item, node] = a[node, u + item] = weight
     deg = a.sum(1)
-    inv = np.where(deg > 0, deg ** -0.5, 0)
+    inv = np.where(deg > 0, deg**-0.5, 0)
     return inv[:, None] * a * inv[None, :]
 
 
@@ -91,8 +134,9 @@ def dense_attribute_adjacency(ev, users, items, weight):
 def test_attribute_adjacency_matches_dense_reference(weight):
     adj, extra = attribute_adjacency(EVENTS, USERS, ITEMS, attribute_weight=weight)
     assert extra == 2 + 2
-    np.testing.assert_allclose(adj.to_dense().numpy(), dense_attribute_adjacency(EVENTS, USERS, ITEMS, weight),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        adj.to_dense().numpy(), dense_attribute_adjacency(EVENTS, USERS, ITEMS, weight), atol=1e-6
+    )
 
 
 def test_inductive_embedding_equals_the_model_when_all_known_and_zeroes_unknown_starts():
@@ -102,7 +146,7 @@ def test_inductive_embedding_equals_the_model_when_all_known_and_zeroes_unknown_
     everything = torch.ones(7, dtype=torch.bool)
     with torch.no_grad():
         expected = model.get_embedding()
-    for got, want in zip(inductive_embedding(model, model.adj, everything), expected):
+    for got, want in zip(inductive_embedding(model, model.adj, everything), expected, strict=True):
         torch.testing.assert_close(got, want)
     # user 1 unknown: its vector comes from item 1 only (1 layer out of 2, then back)
     known = everything.clone()
@@ -123,14 +167,22 @@ def test_per_user_scores_rank_only_candidates_and_skip_excluded():
     scores = torch.tensor([[5.0, 4.0, 3.0, 2.0], [1.0, 2.0, 3.0, 4.0]])
     targets = pd.DataFrame({"user_id": [0, 1], "item_id": [2, 0]})
     exclude = pd.DataFrame({"user_id": [0], "item_id": [3]})
-    recall, ndcg = per_user_scores(scores, np.array([0, 1]), targets, exclude, k=1, candidates=np.array([0, 2, 3]))
+    recall, ndcg = per_user_scores(
+        scores, np.array([0, 1]), targets, exclude, k=1, candidates=np.array([0, 2, 3])
+    )
     # user 0: candidates 0, 2 (3 excluded) -> top 0 (miss); user 1: 3 -> miss
     assert recall.tolist() == [0.0, 0.0]
-    recall, ndcg = per_user_scores(scores, np.array([0, 1]), targets, exclude, k=1, candidates=np.array([2, 0]))
+    recall, ndcg = per_user_scores(
+        scores, np.array([0, 1]), targets, exclude, k=1, candidates=np.array([2, 0])
+    )
     assert recall.tolist() == [0.0, 0.0]
-    recall, ndcg = per_user_scores(scores, np.array([0, 1]), targets, exclude, k=2, candidates=np.array([2, 0]))
+    recall, ndcg = per_user_scores(
+        scores, np.array([0, 1]), targets, exclude, k=2, candidates=np.array([2, 0])
+    )
     np.testing.assert_allclose(ndcg, [1 / np.log2(3), 1 / np.log2(3)])
-    summary = evaluate_scores(scores, np.array([0, 1]), targets, exclude, k=2, candidates=np.array([2, 0]))
+    summary = evaluate_scores(
+        scores, np.array([0, 1]), targets, exclude, k=2, candidates=np.array([2, 0])
+    )
     assert summary["users"] == 2 and summary["ndcg@2"] == pytest.approx(1 / np.log2(3))
     assert summary["ndcg_se"] == 0.0
 
@@ -149,10 +201,12 @@ def test_multibehavior_embed_defaults_to_get_embedding_and_user_ids_false_is_ind
     torch.manual_seed(0)
     uc, ucards = user_attribute_codes(USERS)
     ic, icards = item_attribute_codes(ITEMS, num_bands=2)
-    adjs = {b: normalized_adjacency(EVENTS[EVENTS.behavior == b], 4, 3) for b in ("pv", "cart", "buy")}
+    adjs = {
+        b: normalized_adjacency(EVENTS[EVENTS.behavior == b], 4, 3) for b in ("pv", "cart", "buy")
+    }
     model = MultiBehaviorGCN(adjs, uc, ic, ucards, icards, embedding_dim=4, num_layers=1)
     with torch.no_grad():
-        for a, b in zip(model.embed(), model.get_embedding()):
+        for a, b in zip(model.embed(), model.get_embedding(), strict=True):
             torch.testing.assert_close(a, b)
         none_known = torch.zeros(4, dtype=torch.bool)
         no_ids = model.embed(known_users=none_known)[0]
@@ -160,7 +214,7 @@ def test_multibehavior_embed_defaults_to_get_embedding_and_user_ids_false_is_ind
     items_ego = model.item_encoder(ic)
     w = torch.softmax(model.behavior_logits, 0)
     x = torch.cat([ego, items_ego])
-    layer = sum(wb * adjs[b].to_dense() @ x for wb, b in zip(w, model.behaviors))
+    layer = sum(wb * adjs[b].to_dense() @ x for wb, b in zip(w, model.behaviors, strict=True))
     torch.testing.assert_close(no_ids, ((x + layer) / 2)[:4].detach())
     inductive = MultiBehaviorGCN(adjs, uc, ic, ucards, icards, embedding_dim=4, user_ids=False)
     assert inductive.user_encoder.ids is None and inductive.item_encoder.ids is not None
@@ -205,14 +259,20 @@ def test_recommend_for_new_user_equals_propagating_over_the_enlarged_graph(train
 def test_recommend_for_new_user_without_items_uses_the_segment(trained_pair):
     cold = ColdStartRecommender(trained_pair[0], EVENTS, USERS, ITEMS)
     # segment (age 1, gender 0) = users 2 and 3, who touched only item 2
-    assert cold.recommend_for_new_user({"age_group": 1, "gender": 0, "city_tier": 2}, [], k=3).tolist() == [2, 1, 0]
+    assert cold.recommend_for_new_user(
+        {"age_group": 1, "gender": 0, "city_tier": 2}, [], k=3
+    ).tolist() == [2, 1, 0]
 
 
 def test_recommend_for_new_item_reaches_shoppers_through_its_attribute_nodes(trained_pair):
     _, with_attributes = trained_pair
-    cold = ColdStartRecommender(with_attributes, EVENTS, USERS, ITEMS, item_columns=("category_id", "brand_id"))
+    cold = ColdStartRecommender(
+        with_attributes, EVENTS, USERS, ITEMS, item_columns=("category_id", "brand_id")
+    )
     audience = cold.recommend_for_new_item({"category_id": 1, "brand_id": 1, "price": 3.0}, k=4)
-    items = pd.concat([ITEMS, pd.DataFrame({"item_id": [3], "category_id": [1], "brand_id": [1], "price": [3.0]})])
+    items = pd.concat(
+        [ITEMS, pd.DataFrame({"item_id": [3], "category_id": [1], "brand_id": [1], "price": [3.0]})]
+    )
     adj = torch.tensor(dense_attribute_adjacency(EVENTS, USERS, items, 1.0), dtype=torch.float)
     w = with_attributes.embedding.weight.detach()
     ego = torch.cat([w[:7], torch.zeros(1, 4), w[7:]])
@@ -233,6 +293,8 @@ def test_cold_start_recommender_rejects_bad_input(trained_pair):
         cold.recommend_for_new_user({"age_group": 0, "gender": 1, "city_tier": 1}, [3])
     with pytest.raises(ValueError, match="no edges"):
         cold.recommend_for_new_item({"category_id": 1, "brand_id": 1, "price": 3.0})
-    with_attr = ColdStartRecommender(with_attributes, EVENTS, USERS, ITEMS, item_columns=("category_id", "brand_id"))
+    with_attr = ColdStartRecommender(
+        with_attributes, EVENTS, USERS, ITEMS, item_columns=("category_id", "brand_id")
+    )
     with pytest.raises(ValueError, match="brand_id.*not a value"):
         with_attr.recommend_for_new_item({"category_id": 1, "brand_id": 7, "price": 3.0})

@@ -1,8 +1,11 @@
-"""Tests for gnnrec_utils.data: loaders, their error messages, and write/read round trips.
+"""Tests for gnnrec_utils.data: the shop's loaders, their error messages, write/read round trips.
 
-Every fixture is a few hand-written lines, so each expected line number can be
-checked by counting lines in the test itself (the header is line 1).
+The files are read through gnnrec_utils.io, so these are also the reading layer's
+tests on the kit's own format. Every fixture is a few hand-written lines, so each
+expected line number can be checked by counting lines in the test itself (the header
+is line 1).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -19,14 +22,16 @@ from gnnrec_utils.data import (
     EVENT_COLUMNS,
     ITEM_COLUMNS,
     USER_COLUMNS,
-    DataFormatError,
-    Shop,
+    Dataset,
     load_events,
     load_items,
     load_shop,
     load_users,
     write_shop,
 )
+from gnnrec_utils.io import delimited
+from gnnrec_utils.io.delimited import read_blocks
+from gnnrec_utils.io.errors import DataFormatError, MissingFileError
 
 EVENTS_HEADER = "user_id,item_id,category_id,behavior,timestamp"
 EVENT_ROWS = ["1,10,100,pv,1511544070", "1,11,101,buy,1511544071", "2,10,100,cart,1511544072"]
@@ -41,8 +46,9 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def events_file(tmp_path: Path, rows: list[str], header: str = EVENTS_HEADER,
-                name: str = "events.csv") -> Path:
+def events_file(
+    tmp_path: Path, rows: list[str], header: str = EVENTS_HEADER, name: str = "events.csv"
+) -> Path:
     """An events file: optional header line, then ``rows``, newline-terminated."""
     lines = ([header] if header else []) + rows
     return write(tmp_path / name, "\n".join(lines) + "\n")
@@ -50,13 +56,15 @@ def events_file(tmp_path: Path, rows: list[str], header: str = EVENTS_HEADER,
 
 def expected_events() -> pd.DataFrame:
     """EVENT_ROWS as load_events should return them."""
-    return pd.DataFrame({
-        "user_id": np.array([1, 1, 2], dtype="int64"),
-        "item_id": np.array([10, 11, 10], dtype="int64"),
-        "category_id": np.array([100, 101, 100], dtype="int64"),
-        "behavior": pd.Series(["pv", "buy", "cart"], dtype=str),
-        "timestamp": np.array([1511544070, 1511544071, 1511544072], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": np.array([1, 1, 2], dtype="int64"),
+            "item_id": np.array([10, 11, 10], dtype="int64"),
+            "category_id": np.array([100, 101, 100], dtype="int64"),
+            "behavior": pd.Series(["pv", "buy", "cart"], dtype=str),
+            "timestamp": np.array([1511544070, 1511544071, 1511544072], dtype="int64"),
+        }
+    )
 
 
 def assert_error(excinfo, name: str, line: int | None, *expected: str) -> None:
@@ -85,8 +93,9 @@ def test_events_without_header_as_in_userbehavior_csv(tmp_path):
 
 def test_events_with_behavior_type_header(tmp_path):
     header = "user_id,item_id,category_id,behavior_type,timestamp"
-    pd.testing.assert_frame_equal(load_events(events_file(tmp_path, EVENT_ROWS, header)),
-                                  expected_events())
+    pd.testing.assert_frame_equal(
+        load_events(events_file(tmp_path, EVENT_ROWS, header)), expected_events()
+    )
 
 
 def test_events_gzip(tmp_path):
@@ -125,9 +134,10 @@ def test_fast_and_careful_readers_agree(tmp_path, monkeypatch, seed):
     expected = random_events(seed, num_events=500)
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(expected.to_csv(index=False).encode()))
-    assert data._read_fast(path, data._EVENTS, list(EVENT_COLUMNS), 2) is not None
+    block = gzip.decompress(path.read_bytes()).split(b"\n", 1)[1]  # the data lines
+    assert delimited._fast(data._EVENTS, block) is not None
     fast = load_events(path)
-    monkeypatch.setattr(data, "_read_fast", lambda *args: None)  # force the string reader
+    monkeypatch.setattr(delimited, "_fast", lambda *args: None)  # force the careful parse
     careful = load_events(path)
     pd.testing.assert_frame_equal(fast, expected)
     pd.testing.assert_frame_equal(careful, expected)
@@ -178,16 +188,23 @@ def test_events_header_with_wrong_name(tmp_path):
     path = events_file(tmp_path, EVENT_ROWS, header="user,item_id,category_id,behavior,timestamp")
     with pytest.raises(DataFormatError) as excinfo:
         load_events(path)
-    assert_error(excinfo, "events.csv", 1, "a header naming " + EVENTS_HEADER,
-                 "missing user_id", "unexpected user")
+    assert_error(
+        excinfo,
+        "events.csv",
+        1,
+        "a header naming " + EVENTS_HEADER,
+        "missing user_id",
+        "unexpected user",
+    )
 
 
 def test_events_row_with_too_many_fields(tmp_path):
     rows = EVENT_ROWS + ["1,10,100,pv,5", "1,10,100,pv,5", "1,10,100,pv,5,6"]
     with pytest.raises(DataFormatError) as excinfo:  # header + 5 good rows: bad one is line 7
         load_events(events_file(tmp_path, rows))
-    assert_error(excinfo, "events.csv", 7,
-                 f"expected 5 comma-separated fields ({EVENTS_HEADER}), found 6")
+    assert_error(
+        excinfo, "events.csv", 7, f"expected 5 comma-separated fields ({EVENTS_HEADER}), found 6"
+    )
 
 
 def test_events_first_row_with_too_many_fields(tmp_path):
@@ -222,11 +239,19 @@ def test_events_unknown_behavior(tmp_path):
     assert_error(excinfo, "events.csv", 5, "behavior as one of pv/fav/cart/buy", "'click'")
 
 
-@pytest.mark.parametrize("bad_id, found", [
-    ("12a", "'12a'"), ("1.5", "'1.5'"), ("", "an empty field"), ("-3", "'-3'"),
-    ("1.0", "'1.0'"), ("+1", "'+1'"), (" 1", "' 1'"),  # pandas alone would read these as 1
-    ("99999999999999999999", "'99999999999999999999'"),  # beyond int64
-])
+@pytest.mark.parametrize(
+    "bad_id, found",
+    [
+        ("12a", "'12a'"),
+        ("1.5", "'1.5'"),
+        ("", "an empty field"),
+        ("-3", "'-3'"),
+        ("1.0", "'1.0'"),
+        ("+1", "'+1'"),
+        (" 1", "' 1'"),  # pandas alone would read these as 1
+        ("99999999999999999999", "'99999999999999999999'"),  # beyond int64
+    ],
+)
 def test_events_non_integer_item_id(tmp_path, bad_id, found):
     rows = [EVENT_ROWS[0], f"1,{bad_id},100,pv,5"]
     with pytest.raises(DataFormatError) as excinfo:
@@ -261,7 +286,55 @@ def test_error_is_a_value_error_and_pickles(tmp_path):
     assert str(error) == "events.csv, line 7: expected 5 fields, found 6"
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.path, copy.line, copy.expected, str(copy)) == (
-        error.path, 7, "5 fields", str(error))
+        error.path,
+        7,
+        "5 fields",
+        str(error),
+    )
+
+
+@pytest.mark.parametrize("order", [[4, 3, 0, 1, 2], [1, 0, 2, 4, 3]])
+def test_events_columns_in_another_order(tmp_path, order):
+    header = ",".join(np.array(EVENTS_HEADER.split(","))[order])
+    rows = [",".join(np.array(row.split(","))[order]) for row in EVENT_ROWS]
+    pd.testing.assert_frame_equal(
+        load_events(events_file(tmp_path, rows, header)), expected_events()
+    )
+
+
+def test_events_without_header_but_with_byte_order_mark(tmp_path):
+    path = write(tmp_path / "UserBehavior.csv", "\ufeff" + "\n".join(EVENT_ROWS) + "\n")
+    pd.testing.assert_frame_equal(load_events(path), expected_events())
+
+
+def test_events_line_with_another_separator_says_so(tmp_path):
+    rows = [EVENT_ROWS[0], EVENT_ROWS[1].replace(",", ";")]
+    with pytest.raises(DataFormatError) as excinfo:
+        load_events(events_file(tmp_path, rows))
+    assert_error(excinfo, "events.csv", 3, "found 1 fields (the line splits on ';' into 5)")
+
+
+def test_line_numbers_count_the_whole_file_across_blocks(tmp_path):
+    path = events_file(tmp_path, EVENT_ROWS * 5 + ["1,10,100,click,5"])
+    with pytest.raises(DataFormatError) as excinfo:  # header + 15 rows: the bad one is line 17
+        list(read_blocks(path, data._EVENTS, block_bytes=30))
+    assert_error(excinfo, "events.csv", 17, "behavior as one of pv/fav/cart/buy", "'click'")
+
+
+def test_events_truncated_gzip(tmp_path):
+    packed = gzip.compress(("\n".join([EVENTS_HEADER, *EVENT_ROWS * 300]) + "\n").encode())
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(DataFormatError) as excinfo:
+        load_events(path)
+    assert "a complete gzip-compressed file" in excinfo.value.expected
+
+
+def test_missing_file_is_both_a_data_format_and_a_file_not_found_error(tmp_path):
+    with pytest.raises(MissingFileError) as excinfo:
+        load_items(tmp_path / "items.csv")
+    assert isinstance(excinfo.value, FileNotFoundError)
+    assert_error(excinfo, "items.csv", None, "no such file", "item_id,category_id,brand_id,price")
 
 
 # ---------------------------------------------------------------- users and items
@@ -291,8 +364,14 @@ def test_users_header_missing_and_extra_column(tmp_path):
     text = "user_id,age,gender,city_tier\n1,3,0,2\n"
     with pytest.raises(DataFormatError) as excinfo:
         load_users(write(tmp_path / "users.csv", text))
-    assert_error(excinfo, "users.csv", 1, "a header naming user_id,age_group,gender,city_tier",
-                 "missing age_group", "unexpected age")
+    assert_error(
+        excinfo,
+        "users.csv",
+        1,
+        "a header naming user_id,age_group,gender,city_tier",
+        "missing age_group",
+        "unexpected age",
+    )
 
 
 def test_items_header_with_extra_column(tmp_path):
@@ -317,21 +396,26 @@ def test_users_non_integer_code(tmp_path):
 def test_users_duplicated_user_id(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_users(write(tmp_path / "users.csv", USERS_TEXT + "1,2,1,3\n"))
-    assert_error(excinfo, "users.csv", 4, "each user_id once",
-                 "user_id 1 again (first on line 2)")
+    assert_error(excinfo, "users.csv", 4, "each user_id once", "user_id 1 again (first on line 2)")
 
 
 def test_items_duplicated_item_id(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_items(write(tmp_path / "items.csv", ITEMS_TEXT + "11,101,8,6.00\n"))
-    assert_error(excinfo, "items.csv", 4, "each item_id once",
-                 "item_id 11 again (first on line 3)")
+    assert_error(excinfo, "items.csv", 4, "each item_id once", "item_id 11 again (first on line 3)")
 
 
 def test_items_non_integer_brand(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_items(write(tmp_path / "items.csv", ITEMS_TEXT + "12,101,b7,6.00\n"))
     assert_error(excinfo, "items.csv", 4, "brand_id as a non-negative integer", "'b7'")
+
+
+@pytest.mark.parametrize("bad_id", ["1.0", "1e3", " 12", "+12"])
+def test_items_ids_are_read_exactly(tmp_path, bad_id):  # pandas alone would read these
+    with pytest.raises(DataFormatError) as excinfo:
+        load_items(write(tmp_path / "items.csv", ITEMS_TEXT + f"{bad_id},101,8,6.00\n"))
+    assert_error(excinfo, "items.csv", 4, "item_id as a non-negative integer", repr(bad_id))
 
 
 @pytest.mark.parametrize("price", ["cheap", "-1.00", "", "inf", "nan"])
@@ -344,13 +428,16 @@ def test_items_bad_price(tmp_path, price):
 # ---------------------------------------------------------------- shop
 
 
-def tiny_shop() -> Shop:
+def tiny_shop() -> Dataset:
     """Two users, two items, three events, all consistent; prices with 2 decimals."""
-    users = pd.DataFrame({"user_id": [1, 2], "age_group": [3, 5], "gender": [0, 1],
-                          "city_tier": [2, 1]}, dtype="int64")
-    items = pd.DataFrame({"item_id": [10, 11], "category_id": [100, 101], "brand_id": [7, 8]},
-                         dtype="int64").assign(price=[19.9, 5.0])
-    return Shop(users=users, items=items, events=expected_events())
+    users = pd.DataFrame(
+        {"user_id": [1, 2], "age_group": [3, 5], "gender": [0, 1], "city_tier": [2, 1]},
+        dtype="int64",
+    )
+    items = pd.DataFrame(
+        {"item_id": [10, 11], "category_id": [100, 101], "brand_id": [7, 8]}, dtype="int64"
+    ).assign(price=[19.9, 5.0])
+    return Dataset(users=users, items=items, events=expected_events())
 
 
 def shop_folder(tmp_path: Path, events_rows: list[str]) -> Path:
@@ -410,22 +497,27 @@ def test_load_shop_without_events_file(tmp_path):
 def test_load_shop_unknown_user(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_shop(shop_folder(tmp_path, [*EVENT_ROWS, "9,10,100,pv,5"]))
-    assert_error(excinfo, "events.csv", 5, "a known user_id (one listed in users.csv)",
-                 "user_id 9")
+    assert_error(excinfo, "events.csv", 5, "a known user_id (one listed in users.csv)", "user_id 9")
 
 
 def test_load_shop_unknown_item(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_shop(shop_folder(tmp_path, [EVENT_ROWS[0], "2,99,100,pv,5", EVENT_ROWS[1]]))
-    assert_error(excinfo, "events.csv", 3, "a known item_id (one listed in items.csv)",
-                 "item_id 99")
+    assert_error(
+        excinfo, "events.csv", 3, "a known item_id (one listed in items.csv)", "item_id 99"
+    )
 
 
 def test_load_shop_category_mismatch(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:  # item 11 is in category 101, not 100
         load_shop(shop_folder(tmp_path, [*EVENT_ROWS[:2], "2,11,100,fav,5"]))
-    assert_error(excinfo, "events.csv", 4, "category_id 101 (item 11's category in items.csv)",
-                 "found category_id 100")
+    assert_error(
+        excinfo,
+        "events.csv",
+        4,
+        "category_id 101 (item 11's category in items.csv)",
+        "found category_id 100",
+    )
 
 
 def test_load_shop_reports_earliest_inconsistent_event(tmp_path):
@@ -433,3 +525,23 @@ def test_load_shop_reports_earliest_inconsistent_event(tmp_path):
     with pytest.raises(DataFormatError) as excinfo:
         load_shop(shop_folder(tmp_path, rows))
     assert_error(excinfo, "events.csv", 3, "category_id 101")
+
+
+# ---------------------------------------------------------------- the one result type
+
+
+def test_load_shop_returns_a_dataset_with_the_files_ids(tmp_path):
+    shop = load_shop(shop_folder(tmp_path, EVENT_ROWS))
+    assert isinstance(shop, Dataset)
+    assert list(shop.user_ids) == [1, 2] and list(shop.item_ids) == [10, 11]
+    assert list(shop.categories) == [100, 101]
+    assert shop.report.step.tolist() == ["users", "items", "events"]
+    assert shop.report.rows.tolist() == [2, 2, 3]
+    pd.testing.assert_frame_equal(shop.to_shop().events, shop.events)
+
+
+def test_a_dataset_made_from_tables_fills_in_ids_and_report():
+    shop = tiny_shop()
+    assert shop.name == "shop" and shop.report.empty
+    assert list(shop.user_ids) == [1, 2] and list(shop.categories) == [100, 101]
+    assert repr(shop) == "Dataset('shop': 3 events, 2 users, 2 items, 2 categories)"

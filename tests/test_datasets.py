@@ -1,9 +1,10 @@
-"""Tests for gnnrec_utils.datasets / readers / download on hand-written fixtures.
+"""Tests for gnnrec_utils.datasets / io / download on hand-written fixtures.
 
 The fixtures (``tests/fixtures/<dataset>/``) are invented files in each official
 format; broken variants are written from them into ``tmp_path``. Lines are counted
 from 1 as a text editor shows them, header included. No test uses the network.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -16,9 +17,14 @@ import pandas as pd
 import pytest
 
 from gnnrec_utils import datasets, download
-from gnnrec_utils.data import BEHAVIORS, DataFormatError
-from gnnrec_utils.datasets import (load_amazon_reviews, load_movielens, load_retailrocket,
-                                   load_taobao_userbehavior)
+from gnnrec_utils.data import BEHAVIORS, Dataset
+from gnnrec_utils.datasets import (
+    load_amazon_reviews,
+    load_movielens,
+    load_retailrocket,
+    load_taobao_userbehavior,
+)
+from gnnrec_utils.io.errors import DataFormatError
 from gnnrec_utils.split import temporal_split
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -42,8 +48,9 @@ def error_of(load, *args, **kwargs) -> DataFormatError:
     return info.value
 
 
-def check_schema(data: datasets.Dataset) -> None:
+def check_schema(data: Dataset) -> None:
     """What every loader promises: compact ids, known behaviours, one table row per id."""
+    assert isinstance(data, Dataset)
     ev = data.events
     assert list(ev.columns[:5]) == ["user_id", "item_id", "category_id", "behavior", "timestamp"]
     assert ev.user_id.dtype == np.int32 and ev.timestamp.dtype == np.int64
@@ -52,7 +59,9 @@ def check_schema(data: datasets.Dataset) -> None:
     assert set(ev.item_id) == set(range(data.num_items)) == set(data.items.item_id)
     assert (data.users.user_id.to_numpy() == np.arange(data.num_users)).all()
     assert (data.items.item_id.to_numpy() == np.arange(data.num_items)).all()
-    assert list(data.user_ids) == sorted(data.user_ids) and list(data.item_ids) == sorted(data.item_ids)
+    assert list(data.user_ids) == sorted(data.user_ids) and list(data.item_ids) == sorted(
+        data.item_ids
+    )
     assert (data.users.orig_user_id.to_numpy() == np.asarray(data.user_ids)).all()
     assert ev.category_id.between(0, len(data.categories) - 1).all()
 
@@ -67,8 +76,13 @@ def test_taobao_fixture_in_the_kits_schema():
     assert list(data.user_ids) == [101, 102, 103, 104, 105]
     assert list(data.categories) == [900, 901, 902, 903]
     first = data.events.iloc[2]  # 101,5001,900,cart,1511544120
-    assert (first.user_id, first.item_id, first.category_id, first.behavior, first.timestamp) == \
-        (0, 0, 0, "cart", 1511544120)
+    assert (first.user_id, first.item_id, first.category_id, first.behavior, first.timestamp) == (
+        0,
+        0,
+        0,
+        "cart",
+        1511544120,
+    )
     assert data.items.category_id.tolist() == [0, 0, 1, 2, 3]
 
 
@@ -91,7 +105,9 @@ def test_error_line_is_counted_over_the_whole_file_not_the_block(tmp_path):
 def test_a_dataset_feeds_temporal_split():
     shop = load_taobao_userbehavior(FIXTURES / "taobao", **QUIET).to_shop()
     split = temporal_split(shop)
-    assert shop.events.user_id.dtype == np.int64 and pd.api.types.is_string_dtype(shop.events.behavior)
+    assert shop.events.user_id.dtype == np.int64 and pd.api.types.is_string_dtype(
+        shop.events.behavior
+    )
     assert len(split.train) + len(split.valid) + len(split.test) == 12
     assert split.test.timestamp.min() >= split.test_start > split.valid.timestamp.max()
 
@@ -132,10 +148,13 @@ def test_movielens_100k_goes_through_the_existing_reader():
 def test_rating_rule_is_the_callers():
     def three_levels(r):
         return np.where(r >= 5, "buy", np.where(r >= 4, "fav", "pv"))
+
     data = load_movielens(FIXTURES / "movielens-1m", behavior_of=three_levels, **QUIET)
     assert data.events.behavior.tolist() == ["buy", "pv", "fav", "pv", "buy", "fav"]
     with pytest.raises(ValueError, match="behavior_of returned 'like'"):
-        load_movielens(FIXTURES / "movielens-1m", behavior_of=lambda r: np.full(len(r), "like"), **QUIET)
+        load_movielens(
+            FIXTURES / "movielens-1m", behavior_of=lambda r: np.full(len(r), "like"), **QUIET
+        )
 
 
 def test_movielens_rating_out_of_range(tmp_path):
@@ -147,12 +166,33 @@ def test_movielens_rating_out_of_range(tmp_path):
     assert error.line == 5 and "0.5 to 5" in error.expected
 
 
+def test_movielens_rated_user_missing_from_users(tmp_path):
+    shutil.copytree(FIXTURES / "movielens-1m", tmp_path / "ml")
+    lines = (tmp_path / "ml" / "users.dat").read_bytes().decode("latin-1").splitlines()
+    write(tmp_path / "ml", "users.dat", lines[1:])
+    error = error_of(load_movielens, tmp_path / "ml")
+    assert error.path.name == "users.dat" and error.found.startswith("no line for user_id ")
+
+
+def test_movielens_1m_ratings_are_whole_stars(tmp_path):
+    shutil.copytree(FIXTURES / "movielens-1m", tmp_path / "ml")
+    lines = (tmp_path / "ml" / "ratings.dat").read_bytes().decode("latin-1").splitlines()
+    lines[1] = lines[1].replace("::3::", "::3.5::")
+    write(tmp_path / "ml", "ratings.dat", lines)
+    error = error_of(load_movielens, tmp_path / "ml")
+    assert (error.line, error.expected, error.found) == (
+        2,
+        "rating as an integer from 1 to 5",
+        "'3.5'",
+    )
+
+
 def test_movielens_rated_movie_missing_from_movies(tmp_path):
     shutil.copytree(FIXTURES / "movielens-1m", tmp_path / "ml")
     lines = (tmp_path / "ml" / "movies.dat").read_bytes().decode("latin-1").splitlines()
     write(tmp_path / "ml", "movies.dat", [line for line in lines if not line.startswith("661::")])
     error = error_of(load_movielens, tmp_path / "ml")
-    assert error.path.name == "movies.dat" and "no line for movie 661" in error.found
+    assert error.path.name == "movies.dat" and "no line for item_id 661" in error.found
 
 
 # ---------------------------------------------------------------- Amazon
@@ -168,7 +208,9 @@ def test_amazon_releases_give_the_same_events(name):
     assert data.item_ids[data.events.item_id.iloc[0]] == "0000013714"
 
 
-@pytest.mark.parametrize("name,release", [("ratings_2014.csv", "2014"), ("ratings_2018.csv", "2018")])
+@pytest.mark.parametrize(
+    "name,release", [("ratings_2014.csv", "2014"), ("ratings_2018.csv", "2018")]
+)
 def test_amazon_csv_order_is_detected_and_reported(name, release):
     data = load_amazon_reviews(FIXTURES / "amazon" / name, **QUIET)
     detail = data.report.set_index("step").loc["column order", "detail"]
@@ -201,7 +243,9 @@ def test_amazon_json_errors_name_the_line(tmp_path):
     lines = (FIXTURES / "amazon" / "reviews_2018.json").read_text().splitlines()
     broken = write(tmp_path, "a.json", lines[:2] + ['{"overall": 5.0, "reviewerID": "X"'])
     assert error_of(load_amazon_reviews, broken).line == 3
-    no_item = write(tmp_path, "b.json", lines[:1] + ['{"overall": 5.0, "reviewerID": "X", "unixReviewTime": 1}'])
+    no_item = write(
+        tmp_path, "b.json", lines[:1] + ['{"overall": 5.0, "reviewerID": "X", "unixReviewTime": 1}']
+    )
     error = error_of(load_amazon_reviews, no_item)
     assert error.line == 2 and "parent_asin or asin" in error.expected
     bad_time = write(tmp_path, "c.json", [lines[0].replace("1355616000", '"soon"')])
@@ -216,7 +260,9 @@ def test_retailrocket_events_and_latest_category():
     check_schema(data)
     assert data.events.timestamp.iloc[0] == 1433221332  # milliseconds to seconds
     assert data.events.behavior.tolist() == ["pv", "pv", "pv", "pv", "cart", "buy", "pv"]
-    category = dict(zip(data.items.orig_item_id, data.categories[data.items.category_id]))
+    category = dict(
+        zip(data.items.orig_item_id, data.categories[data.items.category_id], strict=True)
+    )
     # 355908 was 1173, later 1338; 318965 and 253185 have no categoryid: -1
     assert category == {355908: 1338, 248676: 491, 318965: -1, 253185: -1}
 
@@ -248,13 +294,16 @@ def test_missing_file_and_folder(tmp_path):
         load_amazon_reviews(tmp_path / "reviews.json", **QUIET)
 
 
-@pytest.mark.parametrize("load,name,text", [
-    (load_taobao_userbehavior, "UserBehavior.csv", ""),
-    (load_retailrocket, "events.csv", ""),
-    (load_amazon_reviews, "ratings.csv", ""),
-    (load_amazon_reviews, "reviews.json", ""),
-    (load_movielens, "ratings.csv", ""),
-])
+@pytest.mark.parametrize(
+    "load,name,text",
+    [
+        (load_taobao_userbehavior, "UserBehavior.csv", ""),
+        (load_retailrocket, "events.csv", ""),
+        (load_amazon_reviews, "ratings.csv", ""),
+        (load_amazon_reviews, "reviews.json", ""),
+        (load_movielens, "ratings.csv", ""),
+    ],
+)
 def test_empty_file(tmp_path, load, name, text):
     error = error_of(load, write(tmp_path, name, text))
     assert error.line is None and error.found == "an empty file" and error.path.name == name
@@ -267,18 +316,28 @@ def test_wrong_delimiter(tmp_path):
     assert error.found == "1 fields (the line splits on '\\t' into 5)"
 
 
-@pytest.mark.parametrize("folder,name,sep,line", [
-    ("movielens-1m", "ratings.dat", ",", 1), ("movielens-latest", "ratings.csv", ";", 2),
-    ("amazon", "ratings_2018.csv", "\t", 1), ("retailrocket", "events.csv", ";", 2)])
+@pytest.mark.parametrize(
+    "folder,name,sep,line",
+    [
+        ("movielens-1m", "ratings.dat", ",", 1),
+        ("movielens-latest", "ratings.csv", ";", 2),
+        ("amazon", "ratings_2018.csv", "\t", 1),
+        ("retailrocket", "events.csv", ";", 2),
+    ],
+)
 def test_wrong_delimiter_in_each_format(tmp_path, folder, name, sep, line):
     original = (FIXTURES / folder / name).read_text(encoding="latin-1").splitlines()
     right = "::" if name.endswith(".dat") else ","
-    lines = original[:line - 1] + [original[line - 1].replace(right, sep)] + original[line:]
+    lines = original[: line - 1] + [original[line - 1].replace(right, sep)] + original[line:]
     if line == 2:  # keep the header right, break the first data line
         lines = original[:1] + [original[1].replace(right, sep)] + original[2:]
     path = write(tmp_path, name, lines)
-    load = {"movielens-1m": load_movielens, "movielens-latest": load_movielens,
-            "amazon": load_amazon_reviews, "retailrocket": load_retailrocket}[folder]
+    load = {
+        "movielens-1m": load_movielens,
+        "movielens-latest": load_movielens,
+        "amazon": load_amazon_reviews,
+        "retailrocket": load_retailrocket,
+    }[folder]
     error = error_of(load, path)
     assert error.line == line and f"splits on {sep!r}" in error.found
 
@@ -291,9 +350,14 @@ def test_truncated_gzip_json(tmp_path):
     assert "a complete gzip-compressed file" in error_of(load_amazon_reviews, path).expected
 
 
-@pytest.mark.parametrize("row,found", [("101,5001,900,pv", "4 fields"),
-                                       ("101,5001,900,pv,1511544070,7", "6 fields"),
-                                       ("", "an empty line")])
+@pytest.mark.parametrize(
+    "row,found",
+    [
+        ("101,5001,900,pv", "4 fields"),
+        ("101,5001,900,pv,1511544070,7", "6 fields"),
+        ("", "an empty line"),
+    ],
+)
 def test_missing_or_extra_columns(tmp_path, row, found):
     lines = taobao_lines()
     lines[4] = row
@@ -376,29 +440,41 @@ def test_window_keeps_start_inclusive_end_exclusive():
     assert data.events.timestamp.min() == 1511630000 and data.events.timestamp.max() < 1511803200
     assert len(data.events) == 4
     assert data.report.set_index("step").loc["window", "rows"] == 4
-    by_date = load_taobao_userbehavior(FIXTURES / "taobao",
-                                       window=("2017-11-25 17:13:20", "2017-11-27 17:20:00"), **QUIET)
+    by_date = load_taobao_userbehavior(
+        FIXTURES / "taobao", window=("2017-11-25 17:13:20", "2017-11-27 17:20:00"), **QUIET
+    )
     pd.testing.assert_frame_equal(data.events, by_date.events)
 
 
 def test_sample_users_is_seeded_and_independent_of_row_order(tmp_path):
     lines = taobao_lines()
     a = load_taobao_userbehavior(FIXTURES / "taobao", sample_users=0.5, seed=3, **QUIET)
-    b = load_taobao_userbehavior(write(tmp_path, "UserBehavior.csv", lines[::-1]),
-                                 sample_users=0.5, seed=3, **QUIET)
+    b = load_taobao_userbehavior(
+        write(tmp_path, "UserBehavior.csv", lines[::-1]), sample_users=0.5, seed=3, **QUIET
+    )
     assert set(a.user_ids) == set(b.user_ids) and 0 < a.num_users < 5
     full = load_taobao_userbehavior(FIXTURES / "taobao", **QUIET).events
     kept = full[np.isin(np.array([101, 102, 103, 104, 105])[full.user_id], a.user_ids)]
     assert len(a.events) == len(kept)
-    picks = {tuple(load_taobao_userbehavior(FIXTURES / "taobao", sample_users=0.5, seed=s,
-                                            **QUIET).user_ids) for s in range(6)}
+    picks = {
+        tuple(
+            load_taobao_userbehavior(
+                FIXTURES / "taobao", sample_users=0.5, seed=s, **QUIET
+            ).user_ids
+        )
+        for s in range(6)
+    }
     assert len(picks) > 1
 
 
 def test_k_core_matches_a_brute_force_peeling(tmp_path):
     rng = np.random.default_rng(0)
-    rows = [f"{u},{i},1,pv,{1511544070 + n}" for n, (u, i) in
-            enumerate(zip(rng.zipf(1.6, 400) % 60, rng.zipf(1.4, 400) % 80))]
+    rows = [
+        f"{u},{i},1,pv,{1511544070 + n}"
+        for n, (u, i) in enumerate(
+            zip(rng.zipf(1.6, 400) % 60, rng.zipf(1.4, 400) % 80, strict=True)
+        )
+    ]
     write(tmp_path, "UserBehavior.csv", rows)
     data = load_taobao_userbehavior(tmp_path, k_core=3, duplicates="keep", **QUIET)
     events = pd.DataFrame([r.split(",")[:2] for r in rows], columns=["u", "i"]).astype(int)
@@ -410,7 +486,9 @@ def test_k_core_matches_a_brute_force_peeling(tmp_path):
         events = events[~(small_u | small_i)]
     assert len(data.events) == len(events) > 0
     assert set(data.user_ids) == set(events.u) and set(data.item_ids) == set(events.i)
-    assert np.bincount(data.events.user_id).min() >= 3 and np.bincount(data.events.item_id).min() >= 3
+    assert (
+        np.bincount(data.events.user_id).min() >= 3 and np.bincount(data.events.item_id).min() >= 3
+    )
 
 
 def test_bad_options_are_refused():
@@ -434,6 +512,7 @@ def test_report_is_printed(capsys):
 def test_offline_download_fails_with_url_and_folder(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
+
     monkeypatch.setattr(download.urllib.request, "urlopen", offline)
     with pytest.raises(download.DownloadError) as info:
         load_movielens(None, download=True, release="ml-1m", root=tmp_path)
@@ -450,7 +529,9 @@ def test_login_only_datasets_say_where_to_get_them(tmp_path, load):
     assert str(tmp_path) in str(info.value) and "https://" in str(info.value)
 
 
-def fake_archive(tmp_path: Path, name: str = "ml-latest-small", fixture: str = "movielens-latest") -> Path:
+def fake_archive(
+    tmp_path: Path, name: str = "ml-latest-small", fixture: str = "movielens-latest"
+) -> Path:
     """A zip in the layout of release ``name`` built from a fixture, as if downloaded."""
     build = tmp_path / "build" / name
     shutil.copytree(FIXTURES / fixture, build)
@@ -462,7 +543,9 @@ def test_cached_archive_is_verified_then_unpacked_and_loaded(tmp_path, monkeypat
     archive = fake_archive(tmp_path)
     assert download.REGISTRY["ml-latest-small"].sha256 is None  # re-released: nothing pinned
     monkeypatch.setattr(download.urllib.request, "urlopen", lambda *a, **k: pytest.fail("network"))
-    data = load_movielens(None, download=True, release="ml-latest-small", root=tmp_path / "cache", verbose=False)
+    data = load_movielens(
+        None, download=True, release="ml-latest-small", root=tmp_path / "cache", verbose=False
+    )
     expected = load_movielens(FIXTURES / "movielens-latest", verbose=False)
     assert len(data.events) == len(expected.events) > 0
     record = archive.with_name("ml-latest-small.zip.sha256").read_text().split()[0]
@@ -476,32 +559,43 @@ def test_a_given_sha256_is_checked(tmp_path):
     archive = fake_archive(tmp_path)
     with pytest.raises(download.DownloadError, match="does not match the expected 00"):
         download.fetch("ml-latest-small", root=archive.parent, sha256="00" * 32)
-    assert download.fetch("ml-latest-small", root=archive.parent,
-                          sha256=download.sha256_of(archive)).is_dir()
+    assert download.fetch(
+        "ml-latest-small", root=archive.parent, sha256=download.sha256_of(archive)
+    ).is_dir()
 
 
 def test_the_published_sha256_of_a_fixed_release_is_enforced(tmp_path):
-    archive = fake_archive(tmp_path, "ml-1m", "movielens-1m")   # not the real ml-1m.zip
+    archive = fake_archive(tmp_path, "ml-1m", "movielens-1m")  # not the real ml-1m.zip
     pinned = download.REGISTRY["ml-1m"].sha256
     assert pinned == "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"
     with pytest.raises(download.DownloadError, match=f"does not match the expected {pinned}"):
         download.fetch("ml-1m", root=archive.parent)
-    assert not (archive.parent / "ml-1m").exists()   # a file that fails the check is not unpacked
+    assert not (archive.parent / "ml-1m").exists()  # a file that fails the check is not unpacked
 
 
 def test_loaders_are_exported_from_the_top_level():
     import gnnrec_utils
-    for name in ("load_movielens", "load_taobao_userbehavior", "load_amazon_reviews", "load_retailrocket"):
+
+    for name in (
+        "load_movielens",
+        "load_taobao_userbehavior",
+        "load_amazon_reviews",
+        "load_retailrocket",
+    ):
         assert getattr(gnnrec_utils, name) is getattr(datasets, name)
 
 
 def test_repeated_rows_agree_with_pandas_duplicated():
     rng = np.random.default_rng(1)
     n = 5000
-    cols = {"user": rng.integers(0, 30, n).astype(np.int32), "item": rng.integers(0, 20, n).astype(np.int32),
-            "cat": np.zeros(n, dtype=np.int32), "behavior": rng.integers(0, 4, n).astype(np.int8),
-            "timestamp": rng.integers(0, 3, n).astype(np.int64),
-            "rating": rng.choice([1.0, 4.5], n).astype(np.float32)}
+    cols = {
+        "user": rng.integers(0, 30, n).astype(np.int32),
+        "item": rng.integers(0, 20, n).astype(np.int32),
+        "cat": np.zeros(n, dtype=np.int32),
+        "behavior": rng.integers(0, 4, n).astype(np.int8),
+        "timestamp": rng.integers(0, 3, n).astype(np.int64),
+        "rating": rng.choice([1.0, 4.5], n).astype(np.float32),
+    }
     expected = pd.DataFrame(cols).duplicated().to_numpy()
     assert 0 < expected.sum() < n
     assert (datasets._repeated_rows(cols) == expected).all()
@@ -510,7 +604,9 @@ def test_repeated_rows_agree_with_pandas_duplicated():
 def test_text_in_the_wrong_encoding_names_the_line(tmp_path):
     lines = (FIXTURES / "movielens-latest" / "movies.csv").read_text().splitlines()
     path = tmp_path / "movies.csv"
-    path.write_bytes(("\n".join(lines[:2]) + "\n").encode() + "3,Caf\xe9 (1995),Comedy\n".encode("latin-1"))
+    path.write_bytes(
+        ("\n".join(lines[:2]) + "\n").encode() + "3,Caf\xe9 (1995),Comedy\n".encode("latin-1")
+    )
     shutil.copy(FIXTURES / "movielens-latest" / "ratings.csv", tmp_path)
     error = error_of(load_movielens, tmp_path)
     assert error.path.name == "movies.csv" and error.line == 3 and "utf-8" in error.expected

@@ -1,4 +1,5 @@
 """Dynamic updates: day cutting, a day's targets, graph refresh, and the update steps."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,13 +7,12 @@ import torch
 
 from gnnrec_utils import dynamic
 from gnnrec_utils.data import BEHAVIORS
-from gnnrec_utils.dynamic import (cut_days, fit_steps, intent_positives, new_intent_pairs,
-                                  refresh_graph, scored_users)
+from gnnrec_utils.dynamic import cut_days, fit_steps, refresh_graph
 from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import normalized_adjacency
 from gnnrec_utils.models import LightGCN, MatrixFactorization, MultiBehaviorGCN
 from gnnrec_utils.sampling import PositiveSet
-from gnnrec_utils.split import DAY, TARGET_BEHAVIORS, local_day_start, temporal_split
+from gnnrec_utils.split import DAY, local_day_start, new_intent_pairs, temporal_split
 from gnnrec_utils.synthetic import generate_shop
 from gnnrec_utils.training import TrainConfig
 
@@ -27,19 +27,19 @@ def events(rows):
     return pd.DataFrame(rows, columns=["user_id", "item_id", "behavior", "timestamp"])
 
 
-def pairs(df):
-    return set(zip(df.user_id.tolist(), df.item_id.tolist()))
-
-
 # ---------------------------------------------------------------- cut_days
 
 
 def test_cut_days_by_hand():
     start = local_day_start(1_700_000_000)
-    ev = events([(0, 0, "pv", start - 1),            # before the start: dropped
-                 (1, 1, "pv", start),                 # day 0, first second
-                 (2, 2, "buy", start + DAY - 1),      # day 0, last second
-                 (3, 3, "fav", start + 2 * DAY + 5)])  # day 2; day 1 has no event
+    ev = events(
+        [
+            (0, 0, "pv", start - 1),  # before the start: dropped
+            (1, 1, "pv", start),  # day 0, first second
+            (2, 2, "buy", start + DAY - 1),  # day 0, last second
+            (3, 3, "fav", start + 2 * DAY + 5),
+        ]
+    )  # day 2; day 1 has no event
     days = cut_days(ev, start)
     assert [d.user_id.tolist() for d in days] == [[1, 2], [], [3]]
 
@@ -48,11 +48,13 @@ def test_cut_days_covers_the_test_period(shop):
     split = temporal_split(shop, valid_days=1, test_days=3)
     days = cut_days(shop.events, split.test_start)
     assert len(days) == 3
+
     def ordered(df):
         return df.sort_values(list(df.columns)).reset_index(drop=True)
+
     assert ordered(pd.concat(days)).equals(ordered(split.test))
     for d, day in enumerate(days):
-        assert (local_day_start(int(day.timestamp.min())) == split.test_start + d * DAY)
+        assert local_day_start(int(day.timestamp.min())) == split.test_start + d * DAY
 
 
 def test_cut_days_rejects_a_start_that_is_not_a_midnight():
@@ -71,46 +73,10 @@ def test_cut_days_of_an_empty_future_is_empty():
 # ---------------------------------------------------------------- a day's targets
 
 
-def test_new_intent_pairs_by_hand():
-    known = events([(0, 5, "pv", 0), (3, 9, "buy", 0)])
-    day = events([(0, 5, "cart", 1),   # already viewed: not new
-                  (0, 7, "fav", 1),    # new
-                  (1, 7, "buy", 1), (1, 7, "buy", 2), (1, 7, "cart", 3),  # one pair
-                  (2, 3, "pv", 1),     # a view is never a target
-                  (3, 9, "buy", 1)])   # bought before: not new
-    got = new_intent_pairs(day, known)
-    assert got.to_dict("list") == {"user_id": [0, 1], "item_id": [7, 7]}
-
-
 def test_new_intent_pairs_match_the_split_targets(shop):
     split = temporal_split(shop)
     (day,) = cut_days(shop.events, split.test_start)
     assert new_intent_pairs(day, split.history("test")).equals(split.targets("test"))
-
-
-def test_new_intent_pairs_match_a_brute_force_reference():
-    rng = np.random.default_rng(0)
-    for _ in range(5):
-        known = events([(u, i, "pv", 0) for u, i in rng.integers(0, 6, (15, 2))])
-        day = events([(u, i, BEHAVIORS[b], 1) for u, i, b in rng.integers(0, [6, 6, 4], (25, 3))])
-        seen = pairs(known)
-        expected = sorted({(u, i) for u, i, b in zip(day.user_id, day.item_id, day.behavior)
-                           if b in TARGET_BEHAVIORS and (u, i) not in seen})
-        got = new_intent_pairs(day, known)
-        assert list(zip(got.user_id, got.item_id)) == expected
-
-
-def test_scored_users_need_a_target_and_a_known_event():
-    targets = pd.DataFrame({"user_id": [4, 1, 1, 7], "item_id": [0, 1, 2, 3]})
-    known = events([(1, 0, "pv", 0), (4, 2, "pv", 0), (5, 3, "buy", 0)])
-    assert scored_users(targets, known).tolist() == [1, 4]
-
-
-def test_intent_positives_skip_views_and_merge_repeats():
-    ev = events([(0, 1, "pv", 0), (0, 2, "cart", 0), (0, 2, "buy", 1), (2, 0, "fav", 0)])
-    pos = intent_positives(ev, num_users=3, num_items=4)
-    assert len(pos) == 2 and pos.num_users == 3 and pos.num_items == 4
-    assert pos.contains(torch.tensor([0, 2, 0]), torch.tensor([2, 0, 1])).tolist() == [True, True, False]
 
 
 # ---------------------------------------------------------------- refresh_graph
@@ -125,7 +91,10 @@ def multibehavior(shop, ev):
     torch.manual_seed(0)
     uc, ucard = user_attribute_codes(shop.users)
     ic, icard = item_attribute_codes(shop.items)
-    adjs = {b: normalized_adjacency(ev[ev.behavior == b], shop.num_users, shop.num_items) for b in BEHAVIORS}
+    adjs = {
+        b: normalized_adjacency(ev[ev.behavior == b], shop.num_users, shop.num_items)
+        for b in BEHAVIORS
+    }
     return MultiBehaviorGCN(adjs, uc, ic, ucard, icard, embedding_dim=8, num_layers=2)
 
 
@@ -139,11 +108,11 @@ def test_refreshed_lightgcn_equals_one_built_on_the_new_graph(shop):
     weights = model.embedding.weight.clone()
     assert refresh_graph(model, new) is model
     built = lightgcn(new, n_u, n_i)
-    assert torch.equal(model.embedding.weight, weights)            # no training happened
-    for a, b in zip(model.get_embedding(), built.get_embedding()):
+    assert torch.equal(model.embedding.weight, weights)  # no training happened
+    for a, b in zip(model.get_embedding(), built.get_embedding(), strict=True):
         assert torch.allclose(a, b)
     assert not torch.allclose(model.get_embedding()[0], before[0])  # the new edges moved it
-    assert set(model.state_dict()) == {"embedding.weight"}          # the graph stays a buffer only
+    assert set(model.state_dict()) == {"embedding.weight"}  # the graph stays a buffer only
 
 
 @torch.no_grad()
@@ -153,7 +122,7 @@ def test_refreshed_multibehavior_equals_one_built_on_the_new_graph(shop):
     keys = set(model.state_dict())
     refresh_graph(model, split.history("test"))
     built = multibehavior(shop, split.history("test"))
-    for a, b in zip(model.get_embedding(), built.get_embedding()):
+    for a, b in zip(model.get_embedding(), built.get_embedding(), strict=True):
         assert torch.allclose(a, b)
     assert set(model.state_dict()) == keys
 
@@ -161,13 +130,14 @@ def test_refreshed_multibehavior_equals_one_built_on_the_new_graph(shop):
 @torch.no_grad()
 def test_refresh_graph_by_hand():
     # one user, one item, then a second item: a 1-layer LightGCN mixes in the neighbours
-    model = LightGCN(normalized_adjacency(events([(0, 0, "pv", 0)]), 1, 2), 1, 2,
-                     embedding_dim=1, num_layers=1)
+    model = LightGCN(
+        normalized_adjacency(events([(0, 0, "pv", 0)]), 1, 2), 1, 2, embedding_dim=1, num_layers=1
+    )
     model.embedding.weight.copy_(torch.tensor([[1.0], [2.0], [4.0]]))  # user, item 0, item 1
     assert model.get_embedding()[0].item() == pytest.approx((1 + 2) / 2)
     refresh_graph(model, events([(0, 0, "pv", 0), (0, 1, "cart", 1)]))
     # user degree 2, item degrees 1: weights 1/sqrt(2) on each edge
-    assert model.get_embedding()[0].item() == pytest.approx((1 + (2 + 4) / 2 ** 0.5) / 2)
+    assert model.get_embedding()[0].item() == pytest.approx((1 + (2 + 4) / 2**0.5) / 2)
 
 
 def test_refresh_graph_rejects_a_model_without_a_graph():
@@ -179,12 +149,23 @@ def test_refresh_graph_rejects_a_model_without_a_graph():
 
 
 def test_fit_steps_draws_half_of_each_batch_from_recent(monkeypatch):
-    positives = PositiveSet(torch.tensor([0, 0, 1, 2, 3]), torch.tensor([0, 1, 2, 3, 4]), num_items=6)
+    positives = PositiveSet(
+        torch.tensor([0, 0, 1, 2, 3]), torch.tensor([0, 1, 2, 3, 4]), num_items=6
+    )
     recent = PositiveSet(torch.tensor([3]), torch.tensor([4]), num_items=6, num_users=4)
     seen = []
-    monkeypatch.setattr(dynamic, "train_step", lambda m, o, u, p, n, c: seen.append((u, p, n)) or 0.0)
+    monkeypatch.setattr(
+        dynamic, "train_step", lambda m, o, u, p, n, c: seen.append((u, p, n)) or 0.0
+    )
     config = TrainConfig(batch_size=8)
-    fit_steps(MatrixFactorization(4, 6), positives, 3, config, torch.Generator().manual_seed(0), recent=recent)
+    fit_steps(
+        MatrixFactorization(4, 6),
+        positives,
+        3,
+        config,
+        torch.Generator().manual_seed(0),
+        recent=recent,
+    )
     assert len(seen) == 3
     for users, pos, neg in seen:
         assert len(users) == 8
@@ -214,15 +195,24 @@ def test_fit_steps_learns_a_tiny_preference():
     positives = PositiveSet(torch.tensor([0, 1]), torch.tensor([0, 1]), num_items=2)
     torch.manual_seed(0)
     model = MatrixFactorization(2, 2, embedding_dim=4)
-    fit_steps(model, positives, 200, TrainConfig(batch_size=8, lr=0.05, reg_weight=0.0),
-              torch.Generator().manual_seed(0))
+    fit_steps(
+        model,
+        positives,
+        200,
+        TrainConfig(batch_size=8, lr=0.05, reg_weight=0.0),
+        torch.Generator().manual_seed(0),
+    )
     assert model.recommend([0, 1], k=1).ravel().tolist() == [0, 1]
 
 
 def test_fit_steps_rejects_bad_arguments():
     positives = PositiveSet(torch.tensor([0]), torch.tensor([1]), num_items=3)
-    empty = PositiveSet(torch.tensor([], dtype=torch.long), torch.tensor([], dtype=torch.long),
-                        num_items=3, num_users=1)
+    empty = PositiveSet(
+        torch.tensor([], dtype=torch.long),
+        torch.tensor([], dtype=torch.long),
+        num_items=3,
+        num_users=1,
+    )
     model, config, gen = MatrixFactorization(1, 3), TrainConfig(), torch.Generator()
     with pytest.raises(ValueError, match="num_steps"):
         fit_steps(model, positives, -1, config, gen)

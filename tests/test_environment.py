@@ -3,6 +3,7 @@
 The checks are plain functions that return a list of problems, each naming the package,
 so a failure says what to fix; the last tests feed them broken inputs to show they can fail.
 """
+
 from __future__ import annotations
 
 import re
@@ -82,7 +83,9 @@ def package_differences(specs: dict, pins: dict) -> list[str]:
 
 
 def lower_bound(spec: SpecifierSet) -> Version | None:
-    bounds = [Version(s.version.removesuffix(".*")) for s in spec if s.operator in (">=", "~=", "==")]
+    bounds = [
+        Version(s.version.removesuffix(".*")) for s in spec if s.operator in (">=", "~=", "==")
+    ]
     return max(bounds, default=None)
 
 
@@ -94,7 +97,9 @@ def version_disagreements(specs: dict, pins: dict) -> list[str]:
         if minor is None or not spec:
             continue
         if Version(minor) not in spec:
-            problems.append(f"{name}: environment.yml pins {minor}, pyproject.toml excludes it ({spec})")
+            problems.append(
+                f"{name}: environment.yml pins {minor}, pyproject.toml excludes it ({spec})"
+            )
             continue
         low = lower_bound(spec)
         if name not in LOOSE_LOWER_BOUNDS and (low is None or f"{low.major}.{low.minor}" != minor):
@@ -154,8 +159,9 @@ def test_every_dependency_line_has_a_comment(environment_text, environment):
 
 
 def test_environment_pins_every_package_to_a_minor(environment):
-    unpinned = [name for name, minor in conda_pins(environment).items()
-                if minor is None and name != "pip"]
+    unpinned = [
+        name for name, minor in conda_pins(environment).items() if minor is None and name != "pip"
+    ]
     assert not unpinned, f"pin to a minor version (conda: name=X.Y, pip: name==X.Y.*): {unpinned}"
 
 
@@ -165,7 +171,9 @@ def test_environment_installs_the_kit(environment):
 
 
 def test_pyproject_gives_every_package_a_lower_bound(pyproject):
-    missing = [name for name, spec in pyproject_specs(pyproject).items() if lower_bound(spec) is None]
+    missing = [
+        name for name, spec in pyproject_specs(pyproject).items() if lower_bound(spec) is None
+    ]
     assert not missing, f"no lower bound in pyproject.toml for: {missing}"
 
 
@@ -182,9 +190,17 @@ def test_python_versions_are_compatible(pyproject, environment):
 
 # The checks above can fail: broken inputs, and the package each problem must name.
 
+
 def test_a_package_missing_from_one_side_is_named():
-    specs = pyproject_specs({"project": {"name": "kit", "dependencies": ["numpy>=2.4", "faiss-cpu>=1.15"],
-                                         "optional-dependencies": {"test": ["kit[notebooks]"]}}})
+    specs = pyproject_specs(
+        {
+            "project": {
+                "name": "kit",
+                "dependencies": ["numpy>=2.4", "faiss-cpu>=1.15"],
+                "optional-dependencies": {"test": ["kit[notebooks]"]},
+            }
+        }
+    )
     pins = conda_pins({"dependencies": ["python=3.11", "numpy=2.4", "pytorch=2.13"]})
     assert package_differences(specs, pins) == [
         "in pyproject.toml but not environment.yml: faiss-cpu",
@@ -193,16 +209,26 @@ def test_a_package_missing_from_one_side_is_named():
 
 
 def test_a_minor_mismatch_is_named():
-    specs = {"pandas": SpecifierSet(">=2.2"), "torch": SpecifierSet(">=2.3"),
-             "numpy": SpecifierSet(">=2.4,<2.4")}
+    specs = {
+        "pandas": SpecifierSet(">=2.2"),
+        "torch": SpecifierSet(">=2.3"),
+        "numpy": SpecifierSet(">=2.4,<2.4"),
+    }
     pins = {"pandas": "3.1", "torch": "2.13", "numpy": "2.4"}
     problems = version_disagreements(specs, pins)
     assert [p.split(":")[0] for p in problems] == ["numpy", "pandas"]
 
 
 def test_the_conda_to_pypi_table_maps_names():
-    pins = conda_pins({"dependencies": ["pytorch=2.13", "pytorch_geometric=2.8",
-                                        {"pip": ["torch_geometric==2.8.*", "-e ."]}]})
+    pins = conda_pins(
+        {
+            "dependencies": [
+                "pytorch=2.13",
+                "pytorch_geometric=2.8",
+                {"pip": ["torch_geometric==2.8.*", "-e ."]},
+            ]
+        }
+    )
     assert pins == {"torch": "2.13", "torch-geometric": "2.8"}
 
 

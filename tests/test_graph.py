@@ -1,4 +1,5 @@
 """Both graph views against direct computations."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,13 +9,15 @@ from gnnrec_utils.data import BEHAVIORS
 from gnnrec_utils.graph import build_hetero_graph, normalized_adjacency
 from gnnrec_utils.synthetic import generate_shop
 
-EVENTS = pd.DataFrame({
-    "user_id":     [0, 0, 0, 1, 1, 2],
-    "item_id":     [0, 0, 1, 1, 1, 0],
-    "category_id": [0, 0, 0, 0, 0, 0],
-    "behavior":    ["pv", "pv", "pv", "pv", "cart", "buy"],
-    "timestamp":   [1, 2, 3, 4, 5, 6],
-})  # user 3 and item 2 have no events
+EVENTS = pd.DataFrame(
+    {
+        "user_id": [0, 0, 0, 1, 1, 2],
+        "item_id": [0, 0, 1, 1, 1, 0],
+        "category_id": [0, 0, 0, 0, 0, 0],
+        "behavior": ["pv", "pv", "pv", "pv", "cart", "buy"],
+        "timestamp": [1, 2, 3, 4, 5, 6],
+    }
+)  # user 3 and item 2 have no events
 
 
 def dense_reference(events, num_users, num_items, weights=None):
@@ -35,7 +38,9 @@ def dense_reference(events, num_users, num_items, weights=None):
 def test_normalized_adjacency_matches_dense_reference(weights):
     adj = normalized_adjacency(EVENTS, 4, 3, weights)
     assert adj.layout == torch.sparse_csr
-    np.testing.assert_allclose(adj.to_dense().numpy(), dense_reference(EVENTS, 4, 3, weights), atol=1e-6)
+    np.testing.assert_allclose(
+        adj.to_dense().numpy(), dense_reference(EVENTS, 4, 3, weights), atol=1e-6
+    )
 
 
 def test_adjacency_is_coalesced_symmetric_and_zero_for_isolated_nodes():
@@ -51,7 +56,9 @@ def test_adjacency_on_generated_data_matches_dense_reference():
     shop = generate_shop("tiny", seed=3)
     ev = shop.events[shop.events.user_id < 60]
     adj = normalized_adjacency(ev, 60, shop.num_items)
-    np.testing.assert_allclose(adj.to_dense().numpy(), dense_reference(ev, 60, shop.num_items), atol=1e-6)
+    np.testing.assert_allclose(
+        adj.to_dense().numpy(), dense_reference(ev, 60, shop.num_items), atol=1e-6
+    )
 
 
 def test_hetero_graph_has_one_edge_type_per_behavior_and_its_reverse():

@@ -1,5 +1,6 @@
 """BPR, BCE and the L2 penalty on cases computed by hand, against torch references,
 and at logits large enough to overflow a naive ``log(sigmoid(x))``."""
+
 import math
 
 import pytest
@@ -55,8 +56,9 @@ def test_bce_by_hand():
 def test_bce_is_positive_term_plus_negative_term_of_torch_reference():
     g = torch.Generator().manual_seed(1)
     pos, neg = torch.randn(32, generator=g), torch.randn(32, 7, generator=g)
-    reference = (F.binary_cross_entropy_with_logits(pos, torch.ones_like(pos))
-                 + F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg)))
+    reference = F.binary_cross_entropy_with_logits(
+        pos, torch.ones_like(pos)
+    ) + F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg))
     assert torch.allclose(bce_loss(pos, neg), reference)
     # with one negative per positive it is twice the mean over all pairs
     logits, labels = torch.cat([pos, neg[:, 0]]), torch.cat([torch.ones(32), torch.zeros(32)])

@@ -1,20 +1,15 @@
-"""Full-ranking top-K and Recall / NDCG on cases computed by hand."""
+"""Recall / NDCG and the other ranking metrics on cases computed by hand."""
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from gnnrec_utils.metrics import recall_ndcg, stable_topk, topk_excluding
+from gnnrec_utils.metrics import recall_ndcg
 
 
 def pairs(rows):
     return pd.DataFrame(rows, columns=["user_id", "item_id"])
-
-
-def test_topk_excludes_history_and_breaks_ties_by_item_id():
-    scores = torch.tensor([[0.9, 0.5, 0.5, 0.1], [0.0, 0.0, 0.0, 1.0]])
-    top = topk_excluding(lambda u: scores[u], np.array([0, 1]), pairs([[0, 0], [1, 3]]), k=2, chunk=1)
-    assert top.tolist() == [[1, 2], [0, 1]]
 
 
 def test_recall_and_ndcg_by_hand():
@@ -30,30 +25,41 @@ def test_recall_and_ndcg_by_hand():
 
 def test_perfect_and_empty_rankings():
     relevant = pairs([[0, 4], [0, 2]])
-    assert recall_ndcg(np.array([[2, 4, 0]]), np.array([0]), relevant) == {"recall@3": 1.0, "ndcg@3": 1.0}
-    assert recall_ndcg(np.array([[0, 1, 3]]), np.array([0]), relevant) == {"recall@3": 0.0, "ndcg@3": 0.0}
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_stable_topk_equals_a_full_stable_sort(seed):
-    g = torch.Generator().manual_seed(seed)
-    scores = torch.randint(0, 6, (40, 50), generator=g).double()  # many ties, some past the window
-    scores[:5] = 1.0                                                  # rows of all-equal scores
-    scores[5:10] = torch.rand(5, 50, generator=g, dtype=torch.float64)
-    expected = torch.sort(-scores, dim=1, stable=True).indices[:, :10]
-    assert torch.equal(stable_topk(scores, 10, margin=3), expected)
+    assert recall_ndcg(np.array([[2, 4, 0]]), np.array([0]), relevant) == {
+        "recall@3": 1.0,
+        "ndcg@3": 1.0,
+    }
+    assert recall_ndcg(np.array([[0, 1, 3]]), np.array([0]), relevant) == {
+        "recall@3": 0.0,
+        "ndcg@3": 0.0,
+    }
 
 
 # --- precision / recall / NDCG / MAP / hit rate / MRR, and beyond-accuracy metrics ---------
 
 from gnnrec_utils.metrics import (  # noqa: E402
-    average_popularity, catalog_coverage, exposure_gini, hit_rate_at_k, map_at_k, mrr_at_k,
-    ndcg_at_k, novelty, precision_at_k, ranking_metrics, recall_at_k,
+    average_popularity,
+    catalog_coverage,
+    exposure_gini,
+    hit_rate_at_k,
+    map_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    novelty,
+    precision_at_k,
+    ranking_metrics,
+    recall_at_k,
 )
 
-METRICS = {"precision": precision_at_k, "recall": recall_at_k, "ndcg": ndcg_at_k,
-           "map": map_at_k, "hit_rate": hit_rate_at_k, "mrr": mrr_at_k}
-D2, D3 = 1 / np.log2(3), 1 / np.log2(4)          # NDCG discounts of ranks 2 and 3
+METRICS = {
+    "precision": precision_at_k,
+    "recall": recall_at_k,
+    "ndcg": ndcg_at_k,
+    "map": map_at_k,
+    "hit_rate": hit_rate_at_k,
+    "mrr": mrr_at_k,
+}
+D2, D3 = 1 / np.log2(3), 1 / np.log2(4)  # NDCG discounts of ranks 2 and 3
 
 
 def all_metrics(top, users, relevant):
@@ -70,24 +76,27 @@ def test_every_metric_by_hand():
         "precision": (1 / 3 + 2 / 3 + 0) / 3,
         "recall": (1 / 2 + 2 / 4 + 0) / 3,
         "ndcg": (D2 / (1 + D2) + (1 + D3) / (1 + D2 + D3) + 0) / 3,
-        "map": ((1 / 2) / 2 + (1 / 1 + 2 / 3) / 3 + 0) / 3,   # divided by min(|R|, k)
+        "map": ((1 / 2) / 2 + (1 / 1 + 2 / 3) / 3 + 0) / 3,  # divided by min(|R|, k)
         "hit_rate": (1 + 1 + 0) / 3,
         "mrr": (1 / 2 + 1 + 0) / 3,
     }
     assert m == pytest.approx(expected)
     assert ranking_metrics(np.array(top), np.array([10, 11, 12, 13]), relevant) == pytest.approx(
-        {f"{name}@3": v for name, v in expected.items()})
+        {f"{name}@3": v for name, v in expected.items()}
+    )
 
 
 def test_perfect_ranking_scores_one_except_precision_with_few_relevant_items():
     # |R| = 2 < k = 3: only 2 of the 3 slots can hold a relevant item, so precision <= 2/3.
     few = all_metrics([[2, 4, 0]], [0], pairs([[0, 4], [0, 2]]))
-    assert few == pytest.approx({"precision": 2 / 3, "recall": 1, "ndcg": 1, "map": 1,
-                                 "hit_rate": 1, "mrr": 1})
+    assert few == pytest.approx(
+        {"precision": 2 / 3, "recall": 1, "ndcg": 1, "map": 1, "hit_rate": 1, "mrr": 1}
+    )
     # |R| = 4 >= k = 3: precision reaches 1; recall cannot pass k / |R|.
     many = all_metrics([[3, 0, 1]], [0], pairs([[0, 0], [0, 1], [0, 2], [0, 3]]))
-    assert many == pytest.approx({"precision": 1, "recall": 3 / 4, "ndcg": 1, "map": 1,
-                                  "hit_rate": 1, "mrr": 1})
+    assert many == pytest.approx(
+        {"precision": 1, "recall": 3 / 4, "ndcg": 1, "map": 1, "hit_rate": 1, "mrr": 1}
+    )
 
 
 def test_no_hits_score_zero_and_no_relevant_users_give_nan():
@@ -108,11 +117,17 @@ def random_case(seed, n_users=60, num_items=40, k=8):
     """Distinct top-k items; relevant sets empty (every 10th user), below k or over k items."""
     rng = np.random.default_rng(seed)
     top = np.stack([rng.permutation(num_items)[:k] for _ in range(n_users)])
-    users = rng.permutation(1000)[:n_users]                    # ids unlike row numbers
-    rows = [(r, i) for r in range(n_users)
-            for i in rng.choice(num_items, rng.integers(0, 13), replace=False)]
-    rows += [(r, top[r, j]) for r, j in zip(rng.integers(0, n_users, 80), rng.integers(0, k, 80))]
-    rows = sorted({(r, i) for r, i in rows if r % 10})          # every 10th user: no relevant item
+    users = rng.permutation(1000)[:n_users]  # ids unlike row numbers
+    rows = [
+        (r, i)
+        for r in range(n_users)
+        for i in rng.choice(num_items, rng.integers(0, 13), replace=False)
+    ]
+    rows += [
+        (r, top[r, j])
+        for r, j in zip(rng.integers(0, n_users, 80), rng.integers(0, k, 80), strict=True)
+    ]
+    rows = sorted({(r, i) for r, i in rows if r % 10})  # every 10th user: no relevant item
     row, item = np.array(rows).T
     return top, users, pairs(np.c_[users[row], item]), torch.tensor(np.stack([row, item]))
 
@@ -120,7 +135,7 @@ def random_case(seed, n_users=60, num_items=40, k=8):
 def brute_force(top, users, relevant):
     """Per-user loops straight from the definitions in the module docstring."""
     out = {name: [] for name in METRICS}
-    for u, items in zip(users, top):
+    for u, items in zip(users, top, strict=True):
         rel = set(relevant.item_id[relevant.user_id == u])
         if not rel:
             continue
@@ -128,8 +143,10 @@ def brute_force(top, users, relevant):
         cap = min(len(rel), len(items))
         out["precision"].append(len(hit_ranks) / len(items))
         out["recall"].append(len(hit_ranks) / len(rel))
-        out["ndcg"].append(sum(1 / np.log2(r + 1) for r in hit_ranks)
-                           / sum(1 / np.log2(r + 1) for r in range(1, cap + 1)))
+        out["ndcg"].append(
+            sum(1 / np.log2(r + 1) for r in hit_ranks)
+            / sum(1 / np.log2(r + 1) for r in range(1, cap + 1))
+        )
         out["map"].append(sum((n + 1) / r for n, r in enumerate(hit_ranks)) / cap)
         out["hit_rate"].append(float(bool(hit_ranks)))
         out["mrr"].append(1 / hit_ranks[0] if hit_ranks else 0.0)
@@ -151,9 +168,14 @@ def test_metrics_equal_torch_geometric(seed):
     pyg = pytest.importorskip("torch_geometric.metrics")
     top, users, relevant, edge_label_index = random_case(seed)
     k = top.shape[1]
-    classes = {"precision": pyg.LinkPredPrecision, "recall": pyg.LinkPredRecall,
-               "ndcg": pyg.LinkPredNDCG, "map": pyg.LinkPredMAP,
-               "hit_rate": pyg.LinkPredHitRatio, "mrr": pyg.LinkPredMRR}
+    classes = {
+        "precision": pyg.LinkPredPrecision,
+        "recall": pyg.LinkPredRecall,
+        "ndcg": pyg.LinkPredNDCG,
+        "map": pyg.LinkPredMAP,
+        "hit_rate": pyg.LinkPredHitRatio,
+        "mrr": pyg.LinkPredMRR,
+    }
     theirs = {}
     for name, cls in classes.items():
         metric = cls(k)
@@ -168,7 +190,7 @@ def test_documented_differences_from_other_conventions():
     # as a user with hits has more than k relevant items.
     kit = brute_force(top, users, relevant)["map"]
     by_all_relevant = []
-    for u, items in zip(users, top):
+    for u, items in zip(users, top, strict=True):
         rel = set(relevant.item_id[relevant.user_id == u])
         hit_ranks = [r for r, i in enumerate(items, 1) if i in rel]
         if rel:
@@ -184,7 +206,7 @@ def test_documented_differences_from_other_conventions():
 
 def test_beyond_accuracy_by_hand():
     top = np.array([[0, 1], [2, 3]])
-    popularity = np.array([4, 2, 1, 0, 9])          # training users per item, num_users = 4
+    popularity = np.array([4, 2, 1, 0, 9])  # training users per item, num_users = 4
     assert catalog_coverage(top, num_items=5) == pytest.approx(4 / 5)
     assert catalog_coverage(np.array([[0, 1], [1, 0]]), num_items=5) == pytest.approx(2 / 5)
     assert average_popularity(top, popularity) == pytest.approx((4 + 2 + 1 + 0) / 4)
@@ -207,3 +229,15 @@ def test_coverage_and_popularity_equal_torch_geometric(seed):
         metric.update(torch.tensor(top), edge_label_index)
     assert catalog_coverage(top, 100) == pytest.approx(float(coverage.compute()))
     assert average_popularity(top, popularity.numpy()) == pytest.approx(float(arp.compute()))
+
+
+def test_paired_difference_by_hand():
+    from gnnrec_utils.metrics import paired_difference
+
+    # differences 1, 0, 2: mean 1, sample std 1, standard error 1 / sqrt(3)
+    mean, se = paired_difference([3.0, 1.0, 4.0], [2.0, 1.0, 2.0])
+    assert mean == pytest.approx(1.0) and se == pytest.approx(1 / np.sqrt(3))
+    # a constant offset has no spread: the paired error is zero however noisy the users
+    rng = np.random.default_rng(0)
+    b = rng.random(50)
+    assert paired_difference(b + 0.1, b) == pytest.approx((0.1, 0.0))

@@ -1,4 +1,5 @@
-"""Models: the shared interface against direct computations."""
+"""Models: the shared interface and full-ranking top-K against direct computations."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +7,16 @@ import torch
 
 from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.models import EASE, ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
+from gnnrec_utils.models import (
+    EASE,
+    ItemKNN,
+    LightGCN,
+    MatrixFactorization,
+    MultiBehaviorGCN,
+    Popularity,
+    stable_topk,
+    topk_excluding,
+)
 from gnnrec_utils.propagation import lightgcn_embedding
 from gnnrec_utils.synthetic import generate_shop
 from gnnrec_utils.training import load_checkpoint, save_checkpoint
@@ -23,7 +33,9 @@ def test_lightgcn_embedding_is_the_layer_average(shop):
     dense, e0 = adj.to_dense(), model.embedding.weight.detach()
     expected = (e0 + dense @ e0 + dense @ (dense @ e0)) / 3
     user_emb, item_emb = model.get_embedding()
-    torch.testing.assert_close(torch.cat([user_emb, item_emb]).detach(), expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        torch.cat([user_emb, item_emb]).detach(), expected, atol=1e-5, rtol=1e-5
+    )
 
 
 def test_score_is_a_dot_product_for_pairs_and_candidate_lists():
@@ -37,6 +49,23 @@ def test_score_is_a_dot_product_for_pairs_and_candidate_lists():
     torch.testing.assert_close(many[1, 1], (model.user.weight[3] * model.item.weight[0]).sum())
 
 
+def test_topk_excludes_history_and_breaks_ties_by_item_id():
+    scores = torch.tensor([[0.9, 0.5, 0.5, 0.1], [0.0, 0.0, 0.0, 1.0]])
+    history = pd.DataFrame({"user_id": [0, 1], "item_id": [0, 3]})
+    top = topk_excluding(lambda u: scores[u], np.array([0, 1]), history, k=2, chunk=1)
+    assert top.tolist() == [[1, 2], [0, 1]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stable_topk_equals_a_full_stable_sort(seed):
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randint(0, 6, (40, 50), generator=g).double()  # many ties, some past the window
+    scores[:5] = 1.0  # rows of all-equal scores
+    scores[5:10] = torch.rand(5, 50, generator=g, dtype=torch.float64)
+    expected = torch.sort(-scores, dim=1, stable=True).indices[:, :10]
+    assert torch.equal(stable_topk(scores, 10, margin=3), expected)
+
+
 def test_recommend_matches_brute_force_and_excludes_history():
     torch.manual_seed(0)
     model = MatrixFactorization(5, 12, embedding_dim=4)
@@ -44,8 +73,10 @@ def test_recommend_matches_brute_force_and_excludes_history():
     top = model.recommend([0, 3], k=4, exclude=exclude)
     scores = (model.user.weight @ model.item.weight.T).detach().numpy()
     scores[0, [1, 7]] = scores[3, 2] = -np.inf
-    assert top.tolist() == [np.argsort(-scores[0], kind="stable")[:4].tolist(),
-                            np.argsort(-scores[3], kind="stable")[:4].tolist()]
+    assert top.tolist() == [
+        np.argsort(-scores[0], kind="stable")[:4].tolist(),
+        np.argsort(-scores[3], kind="stable")[:4].tolist(),
+    ]
 
 
 def test_multibehavior_gcn_with_one_behavior_is_lightgcn_over_encoded_inputs(shop):
@@ -89,13 +120,17 @@ def test_popularity_ranks_by_training_counts():
 def test_itemknn_scores_are_summed_cosines_to_the_history():
     r = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     model = ItemKNN(r)
-    cos = lambda a, b: float(r[:, a] @ r[:, b] / (r[:, a].norm() * r[:, b].norm()))
+
+    def cos(a, b):
+        return float(r[:, a] @ r[:, b] / (r[:, a].norm() * r[:, b].norm()))
+
     # user 2 has item 1: item 0 scores cos(0, 1), item 2 scores cos(2, 1) = 0
     scores = model.score(torch.tensor([2, 2]), torch.tensor([0, 2]))
     torch.testing.assert_close(scores, torch.tensor([cos(0, 1), 0.0]))
     # user 0 has items 0 and 1: item 2 scores cos(2, 0) + cos(2, 1)
-    torch.testing.assert_close(model.score(torch.tensor([0]), torch.tensor([2])),
-                               torch.tensor([cos(2, 0) + cos(2, 1)]))
+    torch.testing.assert_close(
+        model.score(torch.tensor([0]), torch.tensor([2])), torch.tensor([cos(2, 0) + cos(2, 1)])
+    )
     pruned = ItemKNN(r, top_neighbours=1)
     assert (pruned.similarity != 0).sum(0).max() <= 1  # one neighbour per item
 
@@ -108,10 +143,15 @@ def test_ease_matches_its_closed_form_and_has_a_zero_diagonal():
     b = -p / torch.diagonal(p)
     b.fill_diagonal_(0.0)
     assert torch.all(torch.diagonal(model.weights_t) == 0)
-    torch.testing.assert_close(model.score(torch.arange(30).repeat_interleave(8), torch.arange(8).repeat(30)),
-                               (x @ b).reshape(-1))
+    torch.testing.assert_close(
+        model.score(torch.arange(30).repeat_interleave(8), torch.arange(8).repeat(30)),
+        (x @ b).reshape(-1),
+    )
     # B minimises the ridge objective: a small step off it (off the diagonal) costs more
-    objective = lambda w: ((x - x @ w) ** 2).sum() + 2.0 * (w ** 2).sum()
+
+    def objective(w):
+        return ((x - x @ w) ** 2).sum() + 2.0 * (w**2).sum()
+
     nudge = torch.zeros(8, 8, dtype=torch.float64)
     nudge[0, 1] = 1e-3
     assert objective(b) < objective(b + nudge) and objective(b) < objective(b - nudge)

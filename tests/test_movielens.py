@@ -1,9 +1,11 @@
-"""Tests for gnnrec_utils.movielens: the MovieLens-100K loader and the stratified split.
+"""Tests for MovieLens-100K through gnnrec_utils.datasets.load_movielens, and the
+stratified split of the benchmark (gnnrec_utils.split.stratified_split).
 
 MovieLens may not be redistributed, so every fixture below is invented (made-up ids,
 titles and timestamps) and written in the files' format into ``tmp_path``. Lines are
 counted from 1, as a text editor shows them (the files have no header).
 """
+
 from __future__ import annotations
 
 import pickle
@@ -13,27 +15,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gnnrec_utils.data import DataFormatError
-from gnnrec_utils.movielens import (
-    GENRES,
-    MissingFileError,
-    load_movielens100k,
-    stratified_split,
-)
+from gnnrec_utils.data import Dataset
+from gnnrec_utils.datasets import ML100K_GENRES as GENRES
+from gnnrec_utils.datasets import load_movielens
+from gnnrec_utils.io.errors import DataFormatError, MissingFileError
+from gnnrec_utils.split import stratified_split
 
 # original user ids 7, 3, 12 and item ids 50, 20, 31: remapped in sorted order
-RATINGS = ["7\t50\t4\t881250949", "3\t20\t1\t891717742", "12\t50\t5\t878887116",
-           "7\t31\t3\t880606923", "3\t50\t2\t886397596"]
+RATINGS = [
+    "7\t50\t4\t881250949",
+    "3\t20\t1\t891717742",
+    "12\t50\t5\t878887116",
+    "7\t31\t3\t880606923",
+    "3\t50\t2\t886397596",
+]
 
 
 def genre_flags(*on: str) -> str:
     return "|".join("1" if g in on else "0" for g in GENRES)
 
 
-ITEMS = [f"20|Invented Film A (1990)|01-Jan-1990||http://example.org/a|{genre_flags('Comedy')}",
-         f"31|Invented Film B (1991)|01-Jan-1991||http://example.org/b|{genre_flags('Drama', 'War')}",
-         f"50|Invented Film C (1992)|01-Jan-1992||http://example.org/c|{genre_flags('Action')}",
-         f"99|Never Rated (1993)|01-Jan-1993||http://example.org/d|{genre_flags('unknown')}"]
+ITEMS = [
+    f"20|Invented Film A (1990)|01-Jan-1990||http://example.org/a|{genre_flags('Comedy')}",
+    f"31|Invented Film B (1991)|01-Jan-1991||http://example.org/b|{genre_flags('Drama', 'War')}",
+    f"50|Invented Film C (1992)|01-Jan-1992||http://example.org/c|{genre_flags('Action')}",
+    f"99|Never Rated (1993)|01-Jan-1993||http://example.org/d|{genre_flags('unknown')}",
+]
 USERS = ["3|25|F|writer|12345", "7|40|M|engineer|T8H1N", "12|33|M|other|55555"]
 
 
@@ -45,9 +52,14 @@ def write_folder(folder: Path, ratings=RATINGS, items=ITEMS, users=USERS) -> Pat
     return folder
 
 
+def load(folder: Path) -> Dataset:
+    """The folder as the benchmark reads it: every rating kept, no report printed."""
+    return load_movielens(folder, duplicates="keep", verbose=False)
+
+
 def error_of(folder: Path) -> DataFormatError:
     with pytest.raises(DataFormatError) as info:
-        load_movielens100k(folder)
+        load(folder)
     return info.value
 
 
@@ -55,25 +67,38 @@ def error_of(folder: Path) -> DataFormatError:
 
 
 def test_ratings_ids_are_remapped_in_sorted_order_and_originals_kept(tmp_path):
-    ratings, _, _ = load_movielens100k(write_folder(tmp_path))
-    assert list(ratings.columns) == ["user_id", "item_id", "rating", "timestamp",
-                                     "orig_user_id", "orig_item_id"]
-    assert (ratings.dtypes == np.int64).all()
+    data = load(write_folder(tmp_path))
+    ratings = data.events
+    assert list(ratings.columns) == [
+        "user_id",
+        "item_id",
+        "category_id",
+        "behavior",
+        "timestamp",
+        "rating",
+    ]
+    assert ratings.user_id.dtype == np.int32 and ratings.timestamp.dtype == np.int64
+    shop = data.to_shop().events  # the int64 ids the benchmark and the pipeline take
+    assert (shop[["user_id", "item_id", "category_id", "timestamp"]].dtypes == np.int64).all()
     # users 3, 7, 12 -> 0, 1, 2; items 20, 31, 50 -> 0, 1, 2; file order kept
-    assert ratings.orig_user_id.tolist() == [7, 3, 12, 7, 3]
+    assert list(data.user_ids[ratings.user_id]) == [7, 3, 12, 7, 3]
     assert ratings.user_id.tolist() == [1, 0, 2, 1, 0]
-    assert ratings.orig_item_id.tolist() == [50, 20, 50, 31, 50]
+    assert list(data.item_ids[ratings.item_id]) == [50, 20, 50, 31, 50]
     assert ratings.item_id.tolist() == [2, 0, 2, 1, 2]
     assert ratings.rating.tolist() == [4, 1, 5, 3, 2]
     assert ratings.timestamp.iloc[0] == 881250949
 
 
 def test_items_and_users_line_up_with_the_new_ids(tmp_path):
-    _, items, users = load_movielens100k(write_folder(tmp_path))
+    data = load(write_folder(tmp_path))
+    items, users = data.items, data.users
     assert items.item_id.tolist() == [0, 1, 2] and items.orig_item_id.tolist() == [20, 31, 50]
-    assert items.title.tolist() == ["Invented Film A (1990)", "Invented Film B (1991)",
-                                    "Invented Film C (1992)"]  # item 99 has no rating: left out
-    assert list(items.columns[-len(GENRES):]) == list(GENRES)
+    assert items.title.tolist() == [
+        "Invented Film A (1990)",
+        "Invented Film B (1991)",
+        "Invented Film C (1992)",
+    ]  # item 99 has no rating: left out
+    assert list(items.columns[-len(GENRES) :]) == list(GENRES)
     assert items.loc[1, ["Drama", "War", "Comedy"]].tolist() == [1, 1, 0]
     assert items[list(GENRES)].to_numpy().sum() == 4
     assert users.user_id.tolist() == [0, 1, 2] and users.orig_user_id.tolist() == [3, 7, 12]
@@ -84,13 +109,20 @@ def test_items_and_users_line_up_with_the_new_ids(tmp_path):
 
 def test_latin1_titles_are_decoded(tmp_path):
     items = [ITEMS[0], ITEMS[1].replace("Invented Film B", "Café Crème"), ITEMS[2]]
-    _, table, _ = load_movielens100k(write_folder(tmp_path, items=items))
+    table = load(write_folder(tmp_path, items=items)).items
     assert table.title[1] == "Café Crème (1991)"
 
 
 def test_item_and_user_files_are_optional(tmp_path):
-    ratings, items, users = load_movielens100k(write_folder(tmp_path, items=None, users=None))
-    assert len(ratings) == 5 and items is None and users is None
+    data = load(write_folder(tmp_path, items=None, users=None))
+    assert len(data.events) == 5 and list(data.categories) == ["unknown"]
+    assert list(data.items.columns) == ["item_id", "orig_item_id", "category_id"]
+    assert list(data.users.columns) == ["user_id", "orig_user_id"]
+
+
+def test_category_is_the_first_genre_flag_set(tmp_path):
+    data = load(write_folder(tmp_path))
+    assert list(data.categories[data.items.category_id]) == ["Comedy", "Drama", "Action"]
 
 
 # ---------------------------------------------------------------- errors
@@ -98,7 +130,7 @@ def test_item_and_user_files_are_optional(tmp_path):
 
 def test_missing_ratings_file(tmp_path):
     with pytest.raises(MissingFileError) as info:
-        load_movielens100k(tmp_path)
+        load(tmp_path)
     error = info.value
     assert isinstance(error, FileNotFoundError) and isinstance(error, DataFormatError)
     assert error.path == tmp_path / "u.data" and error.line is None
@@ -106,10 +138,15 @@ def test_missing_ratings_file(tmp_path):
     assert pickle.loads(pickle.dumps(error)).path == error.path
 
 
-@pytest.mark.parametrize("line, found", [("7\t50\t4", "3 fields"),
-                                         ("7\t50\t4\t881250949\t9", "5 fields"),
-                                         ("7 50 4 881250949", "1 fields"),
-                                         ("", "an empty line")])
+@pytest.mark.parametrize(
+    "line, found",
+    [
+        ("7\t50\t4", "3 fields"),
+        ("7\t50\t4\t881250949\t9", "5 fields"),
+        ("7 50 4 881250949", "1 fields (the line splits on ' ' into 4)"),
+        ("", "an empty line"),
+    ],
+)
 def test_wrong_field_count_names_the_line(tmp_path, line, found):
     error = error_of(write_folder(tmp_path, ratings=RATINGS[:2] + [line] + RATINGS[2:]))
     assert (error.path.name, error.line) == ("u.data", 3)
@@ -117,12 +154,15 @@ def test_wrong_field_count_names_the_line(tmp_path, line, found):
     assert str(error).startswith("u.data, line 3: expected 4")
 
 
-@pytest.mark.parametrize("line, column, found", [
-    ("7.5\t50\t4\t881250949", "user_id", "'7.5'"),
-    ("7\tx50\t4\t881250949", "item_id", "'x50'"),
-    ("-7\t50\t4\t881250949", "user_id", "'-7'"),
-    ("\t50\t4\t881250949", "user_id", "''"),
-])
+@pytest.mark.parametrize(
+    "line, column, found",
+    [
+        ("7.5\t50\t4\t881250949", "user_id", "'7.5'"),
+        ("7\tx50\t4\t881250949", "item_id", "'x50'"),
+        ("-7\t50\t4\t881250949", "user_id", "'-7'"),
+        ("\t50\t4\t881250949", "user_id", "an empty field"),
+    ],
+)
 def test_non_integer_id(tmp_path, line, column, found):
     error = error_of(write_folder(tmp_path, ratings=RATINGS[:3] + [line]))
     assert error.line == 4 and error.expected == f"{column} as a non-negative integer"
@@ -182,12 +222,13 @@ def ratings_with_counts(counts: dict[int, int]) -> pd.DataFrame:
     """``counts[u]`` ratings for each user ``u``, interleaved across users, items distinct."""
     users = np.concatenate([[u] * n for u, n in counts.items()])
     order = np.random.default_rng(0).permutation(len(users))
-    return pd.DataFrame({"user_id": users[order], "item_id": np.arange(len(users)),
-                         "rating": 3})
+    return pd.DataFrame({"user_id": users[order], "item_id": np.arange(len(users)), "rating": 3})
 
 
-@pytest.mark.parametrize("n, n_train", [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 4),
-                                        (10, 8), (14, 10), (20, 15), (22, 16)])
+@pytest.mark.parametrize(
+    "n, n_train",
+    [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 4), (10, 8), (14, 10), (20, 15), (22, 16)],
+)
 def test_split_gives_each_user_round_of_75_percent(n, n_train):
     # Python's round: halves go to the even integer (1.5 -> 2, 4.5 -> 4, 7.5 -> 8, 10.5 -> 10)
     assert round(0.75 * n) == n_train

@@ -1,13 +1,16 @@
 """A helper written out in a notebook (``# saved as gnnrec_utils.<module>.<name>``) is
-the package's function: what a learner copies is what the tests exercise."""
+the package's function: what a learner copies is what the tests exercise. The cells are
+read from each notebook's ``.py`` source (tests/test_notebook_sources.py keeps the
+``.ipynb`` in step with it)."""
+
 import ast
 import importlib
 import inspect
-import json
 import re
 import textwrap
 from pathlib import Path
 
+import jupytext
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -15,10 +18,10 @@ MARK = re.compile(r"#\s*saved as gnnrec_utils\.(\w+)\.(\w+)")
 
 
 def saved_cells():
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and (m := MARK.search(source)):
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")):
+        for cell in jupytext.read(path).cells:
+            source = cell.source
+            if cell.cell_type == "code" and (m := MARK.search(source)):
                 yield pytest.param(source, m.group(1), m.group(2), id=f"{path.stem}:{m.group(2)}")
 
 

@@ -1,4 +1,5 @@
 """LightGCN propagation against PyG's LightGCN, a dense computation and finite differences."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,15 +8,22 @@ from torch.autograd import gradcheck
 from torch_geometric.nn.models import LightGCN
 
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.propagation import (SymmetricPropagation, compact_csr, layer_weights,
-                                      lightgcn_embedding, propagate)
+from gnnrec_utils.propagation import (
+    SymmetricPropagation,
+    compact_csr,
+    layer_weights,
+    lightgcn_embedding,
+    propagate,
+)
 from gnnrec_utils.synthetic import generate_shop
 
-EVENTS = pd.DataFrame({
-    "user_id":  [0, 0, 0, 1, 1, 2, 2],
-    "item_id":  [0, 0, 1, 1, 1, 0, 1],
-    "behavior": ["pv", "pv", "pv", "pv", "cart", "buy", "pv"],
-})  # repeated (user, item) events; user 3 and item 2 have no events
+EVENTS = pd.DataFrame(
+    {
+        "user_id": [0, 0, 0, 1, 1, 2, 2],
+        "item_id": [0, 0, 1, 1, 1, 0, 1],
+        "behavior": ["pv", "pv", "pv", "pv", "cart", "buy", "pv"],
+    }
+)  # repeated (user, item) events; user 3 and item 2 have no events
 
 
 def tiny_graph():
@@ -50,7 +58,7 @@ def scalar_loss(out, num_users, num_items, seed=0):
     g = torch.Generator().manual_seed(seed)
     u = torch.randint(0, num_users, (64,), generator=g)
     pos, neg = torch.randint(num_users, num_users + num_items, (2, 64), generator=g)
-    bpr = -torch.nn.functional.logsigmoid(((out[u] * (out[pos] - out[neg])).sum(-1))).mean()
+    bpr = -torch.nn.functional.logsigmoid((out[u] * (out[pos] - out[neg])).sum(-1)).mean()
     probe = torch.randn(out.shape, generator=g)
     return bpr + (out * probe).sum()
 
@@ -150,8 +158,12 @@ def test_compact_csr_keeps_the_matrix_and_shrinks_the_indices():
     torch.testing.assert_close(small.to_dense(), adj.to_dense(), atol=0, rtol=0)
     assert compact_csr(small) is small
     # an uncoalesced COO matrix with a repeated entry is summed, not truncated
-    coo = torch.sparse_coo_tensor(torch.tensor([[0, 0, 1], [1, 1, 0]]),
-                                  torch.tensor([1.0, 2.0, 3.0]), (2, 2), check_invariants=True)
+    coo = torch.sparse_coo_tensor(
+        torch.tensor([[0, 0, 1], [1, 1, 0]]),
+        torch.tensor([1.0, 2.0, 3.0]),
+        (2, 2),
+        check_invariants=True,
+    )
     torch.testing.assert_close(compact_csr(coo).to_dense(), torch.tensor([[0.0, 3.0], [3.0, 0.0]]))
 
 

@@ -1,4 +1,5 @@
 """Similar items, the held-out co-engagement protocol, and faiss retrieval against brute force."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +8,7 @@ import torch
 from gnnrec_utils import retrieval
 from gnnrec_utils.graph import interaction_matrix
 from gnnrec_utils.models import ItemKNN
-from gnnrec_utils.split import ShopSplit, temporal_split
+from gnnrec_utils.split import ShopSplit
 from gnnrec_utils.synthetic import generate_shop
 
 faiss = pytest.importorskip("faiss")
@@ -22,12 +23,19 @@ def tiny_split(train, test):
     """A ShopSplit of 3 users and 5 items with an empty validation day."""
     users = pd.DataFrame({"user_id": range(3)})
     items = pd.DataFrame({"item_id": range(5)})
-    return ShopSplit(users=users, items=items, train=events(train), valid=events([]),
-                     test=events(test), valid_start=1, test_start=2)
+    return ShopSplit(
+        users=users,
+        items=items,
+        train=events(train),
+        valid=events([]),
+        test=events(test),
+        valid_start=1,
+        test_start=2,
+    )
 
 
 def pairs(df, a="query_id", b="item_id"):
-    return set(zip(df[a].tolist(), df[b].tolist()))
+    return set(zip(df[a].tolist(), df[b].tolist(), strict=True))
 
 
 def brute_force_neighbours(emb, k):
@@ -42,6 +50,7 @@ def brute_force_neighbours(emb, k):
 
 # --- similar items -------------------------------------------------------------------
 
+
 def test_similar_items_by_hand_cosine_and_dot_differ():
     emb = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 3.0], [2.0, 2.0]])
     # cosine to item 0: item 1 (0.994), item 3 (0.707), item 2 (0)
@@ -54,7 +63,7 @@ def test_similar_items_by_hand_cosine_and_dot_differ():
 
 def test_similar_items_equals_brute_force_with_ties_to_the_lower_id():
     gen = torch.Generator().manual_seed(0)
-    emb = torch.randint(-2, 3, (40, 3), generator=gen).float()   # small integers: many ties
+    emb = torch.randint(-2, 3, (40, 3), generator=gen).float()  # small integers: many ties
     got = retrieval.similar_items(emb, np.arange(40), 7, "dot")
     np.testing.assert_array_equal(got, brute_force_neighbours(emb.double().numpy(), 7))
     unit = torch.nn.functional.normalize(emb, dim=1)
@@ -63,7 +72,9 @@ def test_similar_items_equals_brute_force_with_ties_to_the_lower_id():
     scores = (unit @ unit.T).numpy()
     # same scores as brute force, rank by rank (ids may differ only between equal scores)
     ref = brute_force_neighbours(unit.double().numpy(), 7)
-    np.testing.assert_allclose(np.take_along_axis(scores, got, 1), np.take_along_axis(scores, ref, 1), atol=1e-6)
+    np.testing.assert_allclose(
+        np.take_along_axis(scores, got, 1), np.take_along_axis(scores, ref, 1), atol=1e-6
+    )
 
 
 def test_similar_items_rejects_an_unknown_metric():
@@ -72,16 +83,30 @@ def test_similar_items_rejects_an_unknown_metric():
 
 
 def test_cooccurrence_counts_by_hand():
-    ev = events([(0, 0, "pv"), (0, 1, "pv"), (0, 1, "buy"), (1, 0, "pv"), (1, 1, "cart"), (1, 2, "pv"),
-                 (2, 2, "fav")])
+    ev = events(
+        [
+            (0, 0, "pv"),
+            (0, 1, "pv"),
+            (0, 1, "buy"),
+            (1, 0, "pv"),
+            (1, 1, "cart"),
+            (1, 2, "pv"),
+            (2, 2, "fav"),
+        ]
+    )
     counts = retrieval.cooccurrence_counts(ev, num_items=4, num_users=3)
-    expected = torch.tensor([[2, 2, 1, 0],     # items 0 and 1: users 0 and 1
-                             [2, 2, 1, 0],
-                             [1, 1, 2, 0],     # item 2: users 1 and 2
-                             [0, 0, 0, 0]], dtype=torch.float)
+    expected = torch.tensor(
+        [
+            [2, 2, 1, 0],  # items 0 and 1: users 0 and 1
+            [2, 2, 1, 0],
+            [1, 1, 2, 0],  # item 2: users 1 and 2
+            [0, 0, 0, 0],
+        ],
+        dtype=torch.float,
+    )
     torch.testing.assert_close(counts, expected)
     top = retrieval.similar_by_scores(counts, [0, 2, 3], 2)
-    assert top.tolist() == [[1, 2], [0, 1], [0, 1]]   # item 3 has no co-occurrence: ties by id
+    assert top.tolist() == [[1, 2], [0, 1], [0, 1]]  # item 3 has no co-occurrence: ties by id
 
 
 def test_cooccurrence_cosine_is_itemknn_similarity():
@@ -102,37 +127,40 @@ def test_cooccurrence_and_scores_reject_bad_shapes():
 
 # --- the held-out protocol -----------------------------------------------------------
 
+
 def test_co_engagement_targets_by_hand():
     split = tiny_split(
         train=[(0, 0, "pv"), (1, 0, "pv"), (1, 1, "pv"), (2, 3, "pv")],
-        test=[(0, 1, "cart"), (0, 2, "buy"), (0, 0, "buy"),    # user 0 already knew item 0
-              (1, 2, "fav"), (1, 3, "pv"),                     # pv is not intent
-              (2, 1, "buy"), (2, 4, "cart")])
+        test=[
+            (0, 1, "cart"),
+            (0, 2, "buy"),
+            (0, 0, "buy"),  # user 0 already knew item 0
+            (1, 2, "fav"),
+            (1, 3, "pv"),  # pv is not intent
+            (2, 1, "buy"),
+            (2, 4, "cart"),
+        ],
+    )
     # new intent pairs: user 0 {1, 2}, user 1 {2}, user 2 {1, 4}. Queries need a training
     # event: item 1 has one, items 2 and 4 have none, so (2, 1) and (4, 1) are not asked
     got = retrieval.co_engagement_targets(split, "test")
     assert pairs(got) == {(1, 2), (1, 4)}
     assert list(got.columns) == ["query_id", "item_id"]
     buys = retrieval.co_engagement_targets(split, "test", behaviors=("buy",))
-    assert buys.empty   # no shopper newly buys two items
+    assert buys.empty  # no shopper newly buys two items
 
 
 def test_follow_up_targets_by_hand():
     split = tiny_split(
         train=[(0, 0, "cart"), (0, 1, "pv"), (0, 4, "pv"), (1, 1, "fav"), (2, 3, "buy")],
-        test=[(0, 2, "buy"), (0, 0, "buy"), (1, 2, "cart"), (1, 4, "pv"), (2, 1, "fav")])
+        test=[(0, 2, "buy"), (0, 0, "buy"), (1, 2, "cart"), (1, 4, "pv"), (2, 1, "fav")],
+    )
     got = retrieval.follow_up_targets(split, "test")
     # item 0's shopper (user 0) newly buys item 2; item 1's (user 1) carts 2; item 3's favs 1
     assert pairs(got) == {(0, 2), (1, 2), (3, 1)}
     # with page views as engagement, user 0's view of item 4 adds (4, 2); (1, 2) still counts once
     got = retrieval.follow_up_targets(split, "test", engaged=("pv", "fav", "cart", "buy"))
     assert pairs(got) == {(0, 2), (1, 2), (3, 1), (4, 2)}
-
-
-def test_new_pairs_with_the_default_behaviours_are_the_series_targets():
-    split = temporal_split(generate_shop("tiny", seed=0))
-    for period in ("valid", "test"):
-        pd.testing.assert_frame_equal(retrieval.new_pairs(split, period), split.targets(period))
 
 
 def test_protocol_rejects_bad_period_and_behaviours():
@@ -159,12 +187,17 @@ def test_evaluate_similar_by_hand_leaves_out_queries_without_relevant_items():
 
 def test_evaluate_similar_rejects_bad_input():
     with pytest.raises(ValueError, match="columns query_id and item_id"):
-        retrieval.evaluate_similar(np.zeros((1, 2), int), [0], pd.DataFrame({"user_id": [0], "item_id": [1]}))
+        retrieval.evaluate_similar(
+            np.zeros((1, 2), int), [0], pd.DataFrame({"user_id": [0], "item_id": [1]})
+        )
     with pytest.raises(ValueError, match="one row per query"):
-        retrieval.evaluate_similar(np.zeros((2, 2), int), [0], pd.DataFrame({"query_id": [0], "item_id": [1]}))
+        retrieval.evaluate_similar(
+            np.zeros((2, 2), int), [0], pd.DataFrame({"query_id": [0], "item_id": [1]})
+        )
 
 
 # --- faiss retrieval -----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def clustered():
@@ -179,11 +212,14 @@ def test_flat_index_equals_exact_search(clustered):
     items = np.arange(len(clustered))
     exact = retrieval.similar_items(torch.from_numpy(clustered), items, 10, "dot")
     index = retrieval.faiss_index(clustered, "flat")
-    found = retrieval.search_excluding_self(lambda x, n: index.search(x, n)[1], clustered, items, 10)
+    found = retrieval.search_excluding_self(
+        lambda x, n: index.search(x, n)[1], clustered, items, 10
+    )
     np.testing.assert_array_equal(found, exact)
     assert retrieval.recall_against_exact(found, exact) == 1.0
-    np.testing.assert_array_equal(retrieval.exact_top_k(clustered, clustered[:20], 11, chunk=7)[:, 1:],
-                                  exact[:20])
+    np.testing.assert_array_equal(
+        retrieval.exact_top_k(clustered, clustered[:20], 11, chunk=7)[:, 1:], exact[:20]
+    )
 
 
 def test_ivf_visiting_every_cell_is_exact_and_approximate_indexes_find_most(clustered):
@@ -191,25 +227,34 @@ def test_ivf_visiting_every_cell_is_exact_and_approximate_indexes_find_most(clus
     exact = retrieval.similar_items(torch.from_numpy(clustered), items, 10, "dot")
 
     def found(index):
-        return retrieval.search_excluding_self(lambda x, n: index.search(x, n)[1], clustered, items, 10)
+        return retrieval.search_excluding_self(
+            lambda x, n: index.search(x, n)[1], clustered, items, 10
+        )
 
     every_cell = retrieval.faiss_index(clustered, "ivf", nlist=8, nprobe=8)
     assert retrieval.recall_against_exact(found(every_cell), exact) == 1.0
-    one_cell = retrieval.recall_against_exact(found(retrieval.faiss_index(clustered, "ivf", nlist=8, nprobe=1)), exact)
-    hnsw = retrieval.recall_against_exact(found(retrieval.faiss_index(clustered, "hnsw", hnsw_m=8)), exact)
+    one_cell = retrieval.recall_against_exact(
+        found(retrieval.faiss_index(clustered, "ivf", nlist=8, nprobe=1)), exact
+    )
+    hnsw = retrieval.recall_against_exact(
+        found(retrieval.faiss_index(clustered, "hnsw", hnsw_m=8)), exact
+    )
     assert 0.5 < one_cell < 1.0 and hnsw > 0.9
 
 
 def test_search_excluding_self_drops_the_query_or_the_last_and_pads_missing():
     table = {0: [0, 3, 4], 1: [2, 3, 4], 2: [5, -1, -1]}
-    search = lambda x, n: np.array([table[int(v[0])][:n] for v in x])   # noqa: E731
+    search = lambda x, n: np.array([table[int(v[0])][:n] for v in x])  # noqa: E731
     emb = np.array([[0.0], [1.0], [2.0]])
     got = retrieval.search_excluding_self(search, emb, [0, 1, 2], 2)
     assert got.tolist() == [[3, 4], [2, 3], [5, -1]]
 
 
 def test_recall_against_exact_by_hand():
-    assert retrieval.recall_against_exact(np.array([[1, 2], [3, 4]]), np.array([[2, 1], [3, 5]])) == 0.75
+    assert (
+        retrieval.recall_against_exact(np.array([[1, 2], [3, 4]]), np.array([[2, 1], [3, 5]]))
+        == 0.75
+    )
     with pytest.raises(ValueError, match="same shape"):
         retrieval.recall_against_exact(np.zeros((2, 2)), np.zeros((2, 3)))
 
@@ -219,7 +264,7 @@ def test_index_bytes_hold_the_vectors(clustered):
     flat = retrieval.index_bytes(retrieval.faiss_index(clustered, "flat"))
     hnsw = retrieval.index_bytes(retrieval.faiss_index(clustered, "hnsw", hnsw_m=8))
     assert n * d * 4 <= flat < n * d * 4 + 1_000
-    assert hnsw > flat   # the same vectors plus the graph's links
+    assert hnsw > flat  # the same vectors plus the graph's links
 
 
 def test_ms_per_query_sends_batches_of_the_requested_size(clustered):

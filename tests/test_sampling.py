@@ -1,13 +1,22 @@
 """Samplers: hand-made graphs whose answer is known, randomised checks on the tiny
 synthetic shop against plain Python sets, and frequency checks against the target
 distribution (a chi-square statistic under a loose bound, with fixed seeds)."""
+
 import pandas as pd
 import pytest
 import torch
 
 from gnnrec_utils.sampling import (
-    PositiveSet, hard_negatives, popularity_negatives, popularity_weights, random_walks,
-    sample_bpr_batch, uniform_negatives, walk_item_visit_counts, walk_pairs,
+    PositiveSet,
+    hard_negatives,
+    intent_positives,
+    popularity_negatives,
+    popularity_weights,
+    random_walks,
+    sample_bpr_batch,
+    uniform_negatives,
+    walk_item_visit_counts,
+    walk_pairs,
 )
 from gnnrec_utils.synthetic import generate_shop
 
@@ -37,7 +46,7 @@ def shop_positives():
 @pytest.fixture(scope="module")
 def pair_set(shop_positives):
     p = shop_positives
-    return set(zip(p.users.tolist(), p.items.tolist()))
+    return set(zip(p.users.tolist(), p.items.tolist(), strict=True))
 
 
 def hand_set():
@@ -68,7 +77,7 @@ def test_contains_matches_python_set(shop_positives, pair_set):
     items = torch.randint(-2, p.num_items + 2, (20000,), generator=g)
     half = torch.randint(len(p), (10000,), generator=g)  # half the queries are positives
     users, items = torch.cat([users, p.users[half]]), torch.cat([items, p.items[half]])
-    expected = [(u, i) in pair_set for u, i in zip(users.tolist(), items.tolist())]
+    expected = [(u, i) in pair_set for u, i in zip(users.tolist(), items.tolist(), strict=True)]
     assert p.contains(users, items).tolist() == expected
     assert p.contains(users.view(-1, 1), items.view(-1, 1)).view(-1).tolist() == expected
 
@@ -76,19 +85,38 @@ def test_contains_matches_python_set(shop_positives, pair_set):
 def test_csr_matches_python_set(shop_positives, pair_set):
     p = shop_positives
     for u in range(p.num_users):
-        row = p.indices[p.indptr[u]:p.indptr[u + 1]].tolist()
+        row = p.indices[p.indptr[u] : p.indptr[u + 1]].tolist()
         assert row == sorted(i for v, i in pair_set if v == u)
     for i in range(p.num_items):
-        col = p.item_indices[p.item_indptr[i]:p.item_indptr[i + 1]].tolist()
+        col = p.item_indices[p.item_indptr[i] : p.item_indptr[i + 1]].tolist()
         assert col == sorted(u for u, j in pair_set if j == i)
 
 
 def test_from_events_keeps_distinct_pairs():
-    events = pd.DataFrame({"user_id": [0, 0, 1, 1], "item_id": [2, 2, 0, 2],
-                           "behavior": ["pv", "cart", "pv", "buy"]})
+    events = pd.DataFrame(
+        {"user_id": [0, 0, 1, 1], "item_id": [2, 2, 0, 2], "behavior": ["pv", "cart", "pv", "buy"]}
+    )
     p = PositiveSet.from_events(events, num_items=4)
     assert len(p) == 3 and p.num_users == 2 and p.num_items == 4
     assert PositiveSet.from_events(events).num_items == 3  # default: max item_id + 1
+
+
+def test_intent_positives_skip_views_and_merge_repeats():
+    ev = pd.DataFrame(
+        {
+            "user_id": [0, 0, 0, 2],
+            "item_id": [1, 2, 2, 0],
+            "behavior": ["pv", "cart", "buy", "fav"],
+            "timestamp": [0, 0, 1, 0],
+        }
+    )
+    pos = intent_positives(ev, num_users=3, num_items=4)
+    assert len(pos) == 2 and pos.num_users == 3 and pos.num_items == 4
+    assert pos.contains(torch.tensor([0, 2, 0]), torch.tensor([2, 0, 1])).tolist() == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_out_of_range_ids_raise():
@@ -108,9 +136,11 @@ def all_users(p, repeat):
 NEGATIVE_SAMPLERS = {
     "uniform": lambda p, users, g: uniform_negatives(p, users, num_neg=4, generator=g),
     "popularity": lambda p, users, g: popularity_negatives(
-        p, users, torch.bincount(p.items, minlength=p.num_items), num_neg=4, generator=g),
+        p, users, torch.bincount(p.items, minlength=p.num_items), num_neg=4, generator=g
+    ),
     "hard": lambda p, users, g: hard_negatives(
-        lambda u, i: ((u * 7 + i * 13) % 17).float(), p, users, num_candidates=5, generator=g),
+        lambda u, i: ((u * 7 + i * 13) % 17).float(), p, users, num_candidates=5, generator=g
+    ),
 }
 
 
@@ -121,8 +151,11 @@ def test_negatives_are_never_positives(name, shop_positives, pair_set):
     neg = NEGATIVE_SAMPLERS[name](p, users, gen(0))
     assert neg.shape == ((len(users), 4) if name != "hard" else (len(users),))
     assert neg.min() >= 0 and neg.max() < p.num_items
-    pairs = zip(users.unsqueeze(-1).expand_as(neg.view(len(users), -1)).reshape(-1).tolist(),
-                neg.reshape(-1).tolist())
+    pairs = zip(
+        users.unsqueeze(-1).expand_as(neg.view(len(users), -1)).reshape(-1).tolist(),
+        neg.reshape(-1).tolist(),
+        strict=True,
+    )
     assert not any(pair in pair_set for pair in pairs)
 
 
@@ -140,8 +173,9 @@ def test_user_with_one_free_item_always_gets_it(max_rounds):
     assert (uniform_negatives(p, users, generator=gen(), max_rounds=max_rounds) == 3).all()
     # item 3 has count 0 (floor 1) against counts 1000: acceptance ~1/180 per draw
     popularity = torch.tensor([1000, 1000, 1000, 0, 1000])
-    neg = popularity_negatives(p, users, popularity, num_neg=3, generator=gen(),
-                               max_rounds=max_rounds)
+    neg = popularity_negatives(
+        p, users, popularity, num_neg=3, generator=gen(), max_rounds=max_rounds
+    )
     assert (neg == 3).all()
     assert (hard_negatives(lambda u, i: -i.float(), p, users[:50], generator=gen()) == 3).all()
 
@@ -170,7 +204,7 @@ def test_uniform_frequencies_over_the_non_positives(max_rounds):
 def test_popularity_weights_by_hand():
     # counts [0, 2, 16]: the zero is floored to the smallest non-zero count, 2
     w = popularity_weights(torch.tensor([0, 2, 16]), alpha=0.75)
-    assert torch.allclose(w, torch.tensor([2 ** 0.75, 2 ** 0.75, 8.0], dtype=torch.double))
+    assert torch.allclose(w, torch.tensor([2**0.75, 2**0.75, 8.0], dtype=torch.double))
     assert torch.equal(popularity_weights(torch.zeros(3), 0.75), torch.ones(3, dtype=torch.double))
     with pytest.raises(ValueError):
         popularity_weights(torch.tensor([1.0, -1.0]))
@@ -183,8 +217,9 @@ def test_popularity_frequencies_follow_count_to_the_alpha(alpha, max_rounds):
     p = PositiveSet(torch.tensor([1, 1]), torch.tensor([5, 2]), num_items=7, num_users=2)
     for user, positives in ((0, []), (1, [5, 2])):
         users = torch.full((40000,), user)
-        neg = popularity_negatives(p, users, popularity, alpha, generator=gen(user),
-                                   max_rounds=max_rounds)
+        neg = popularity_negatives(
+            p, users, popularity, alpha, generator=gen(user), max_rounds=max_rounds
+        )
         probs = popularity.clamp(min=1).double() ** alpha
         probs[positives] = 0
         assert chi_square(neg, probs / probs.sum()) < CHI2_BOUND

@@ -1,4 +1,5 @@
 """Statistics of the data card, on cases computed by hand."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +8,9 @@ from gnnrec_utils import stats
 
 
 def events(rows):
-    return pd.DataFrame(rows, columns=["user_id", "item_id", "category_id", "behavior", "timestamp"])
+    return pd.DataFrame(
+        rows, columns=["user_id", "item_id", "category_id", "behavior", "timestamp"]
+    )
 
 
 def test_gini_by_hand():
@@ -26,18 +29,29 @@ def test_behavior_shares_in_fixed_order():
 
 
 def test_preceded_share_counts_only_the_same_user_and_item_before():
-    ev = events([
-        [0, 7, 0, "pv", 10], [0, 7, 0, "buy", 20],   # preceded
-        [1, 7, 0, "buy", 5], [1, 7, 0, "pv", 6],     # view after the buy: not preceded
-        [2, 8, 0, "pv", 1], [2, 9, 0, "buy", 2],     # view of another item: not preceded
-    ])
+    ev = events(
+        [
+            [0, 7, 0, "pv", 10],
+            [0, 7, 0, "buy", 20],  # preceded
+            [1, 7, 0, "buy", 5],
+            [1, 7, 0, "pv", 6],  # view after the buy: not preceded
+            [2, 8, 0, "pv", 1],
+            [2, 9, 0, "buy", 2],  # view of another item: not preceded
+        ]
+    )
     assert stats.preceded_share(ev, "buy", "pv") == pytest.approx(1 / 3)
 
 
 def test_sessions_split_on_user_change_and_long_gaps():
     gap = stats.SESSION_GAP
-    ev = events([[0, 0, 0, "pv", 0], [0, 0, 0, "pv", gap], [0, 0, 0, "pv", 2 * gap + 1],
-                 [1, 0, 0, "pv", 2 * gap + 2]])
+    ev = events(
+        [
+            [0, 0, 0, "pv", 0],
+            [0, 0, 0, "pv", gap],
+            [0, 0, 0, "pv", 2 * gap + 1],
+            [1, 0, 0, "pv", 2 * gap + 2],
+        ]
+    )
     assert stats.session_ids(ev).tolist() == [0, 0, 1, 2]
 
 

@@ -1,11 +1,12 @@
 """The generator: deterministic, in schema, and shaped like a shop log."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from gnnrec_utils import stats
 from gnnrec_utils.data import BEHAVIORS, EVENT_COLUMNS
 from gnnrec_utils.synthetic import DAY, NUM_DAYS, START_TIMESTAMP, generate_shop
-from gnnrec_utils import stats
 
 
 @pytest.fixture(scope="module")

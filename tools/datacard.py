@@ -1,16 +1,18 @@
 """Build the bundled shop and the measured tables of its data card (``data/README.md``).
 
-``python -m gnnrec_utils.datacard`` regenerates ``data/shop`` and rewrites the blocks
-between ``<!-- BEGIN name -->`` and ``<!-- END name -->`` in ``data/README.md``.
-``--sizes`` also times every size preset in a fresh process (slow: the large one
-writes ~10 M events).
+A maintainer's script, not part of the package. ``python tools/datacard.py --out data``
+regenerates ``data/shop`` and rewrites the blocks between ``<!-- BEGIN name -->`` and
+``<!-- END name -->`` in ``data/README.md``; ``--out`` names any folder that holds a
+card with those blocks. ``--sizes`` also times every size preset in a fresh process
+(slow: the large one writes ~10 M events). ``tests/test_datacard.py`` imports this file
+to check that the card's tables are what the code measures.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -21,26 +23,47 @@ import pandas as pd
 import torch
 
 from gnnrec_utils import stats
-from gnnrec_utils.data import Shop, write_shop
-from gnnrec_utils.metrics import recall_ndcg, topk_excluding
+from gnnrec_utils.data import Dataset, write_shop
+from gnnrec_utils.metrics import recall_ndcg
+from gnnrec_utils.models import topk_excluding
 from gnnrec_utils.split import ShopSplit, temporal_split
-from gnnrec_utils.synthetic import SIZES, START_TIMESTAMP, TAOBAO_SHARES, generate_shop, related_category_pairs
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from gnnrec_utils.synthetic import (
+    SIZES,
+    START_TIMESTAMP,
+    TAOBAO_SHARES,
+    generate_shop,
+    related_category_pairs,
+)
 
 
 def fmt(x) -> str:
-    """Numbers as the card prints them: ints with separators, floats with 3 decimals."""
+    """Numbers as the card prints them: ints with separators, floats with 3 decimals.
+
+    Args:
+        x: an int (Python or numpy) or a float.
+
+    Returns:
+        The text of the number.
+    """
     if isinstance(x, (int, np.integer)):
         return f"{x:,}"
     return f"{x:.3f}"
 
 
 def markdown_table(df: pd.DataFrame) -> str:
-    """A plain GitHub markdown table of ``df`` (index as the first column)."""
+    """A plain GitHub markdown table of ``df`` (index as the first column).
+
+    Args:
+        df: the table; numbers are printed with :func:`fmt`, strings as they are.
+
+    Returns:
+        The markdown lines, joined by newlines.
+    """
     head = [df.index.name or ""] + [str(c) for c in df.columns]
-    rows = [[str(i)] + [fmt(v) if not isinstance(v, str) else v for v in r]
-            for i, r in zip(df.index, df.itertuples(index=False))]
+    rows = [
+        [str(i)] + [fmt(v) if not isinstance(v, str) else v for v in r]
+        for i, r in zip(df.index, df.itertuples(index=False), strict=True)
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
@@ -54,7 +77,7 @@ def shares_table(events: pd.DataFrame) -> pd.DataFrame:
     return df.rename_axis("behavior")
 
 
-def shape_table(shop: Shop, split: ShopSplit) -> pd.DataFrame:
+def shape_table(shop: Dataset, split: ShopSplit) -> pd.DataFrame:
     """Long tails, sessions, rhythm, funnel, related categories and cold start."""
     shares = {f"share {b}" for b in TAOBAO_SHARES}  # in the shares table already
     s = {k: v for k, v in stats.summary(shop.events).items() if k not in shares}
@@ -66,8 +89,12 @@ def shape_table(shop: Shop, split: ShopSplit) -> pd.DataFrame:
         s[f"{key[:-3]}s first seen on the last 2 days"] = int((day >= day.max() - 1).sum())
     report = split.cold_report()
     s["test target users unseen in training"] = int(report.loc["cold users", "test"])
-    s["test target pairs on items unseen in training"] = int(report.loc["pairs on cold items", "test"])
-    return pd.DataFrame({"value": [fmt(v) for v in s.values()]}, index=list(s)).rename_axis("property")
+    s["test target pairs on items unseen in training"] = int(
+        report.loc["pairs on cold items", "test"]
+    )
+    return pd.DataFrame({"value": [fmt(v) for v in s.values()]}, index=list(s)).rename_axis(
+        "property"
+    )
 
 
 def signal_table(split: ShopSplit, k: int = 20) -> pd.DataFrame:
@@ -86,7 +113,9 @@ def signal_table(split: ShopSplit, k: int = 20) -> pd.DataFrame:
     r = torch.as_tensor(r)
     scorers = {
         "popularity (no signal about the user)": lambda u: pop.expand(len(u), -1),
-        "popularity in the user's age-gender segment (attributes)": lambda u: seg_pop[segment[u]] + 1e-9 * pop,
+        "popularity in the user's age-gender segment (attributes)": lambda u: (
+            seg_pop[segment[u]] + 1e-9 * pop
+        ),
         "item-kNN over the user's history (history)": lambda u: r[u] @ sim + 1e-9 * pop,
     }
     rows = {}
@@ -97,27 +126,50 @@ def signal_table(split: ShopSplit, k: int = 20) -> pd.DataFrame:
 
 
 def measure_size(size: str, seed: int = 0) -> dict:
-    """Generate ``size`` in this process; seconds and peak resident memory (MiB)."""
+    """Generate ``size`` in this process; seconds and peak resident memory (MiB).
+
+    Args:
+        size: a preset of :data:`gnnrec_utils.synthetic.SIZES`.
+        seed: the generator's seed.
+
+    Returns:
+        Users, items, events, generation seconds and peak memory.
+    """
+    import resource  # Unix only, and only needed here: importing this file works anywhere
+
     t = time.perf_counter()
     shop = generate_shop(size, seed)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"users": shop.num_users, "items": shop.num_items, "events": len(shop.events),
-            "generation seconds": round(seconds, 1), "peak memory (MiB)": round(peak)}
+    return {
+        "users": shop.num_users,
+        "items": shop.num_items,
+        "events": len(shop.events),
+        "generation seconds": round(seconds, 1),
+        "peak memory (MiB)": round(peak),
+    }
 
 
 def sizes_table() -> pd.DataFrame:
-    """``measure_size`` for every preset, each in a fresh Python process."""
+    """``measure_size`` for every preset, each in a fresh Python process (so that the
+    peak memory is that preset's alone)."""
     rows = {}
     for size in SIZES:
-        code = f"import json; from gnnrec_utils.datacard import measure_size; print(json.dumps(measure_size({size!r})))"
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        code = (
+            f"import json, runpy; measure = runpy.run_path({str(Path(__file__).resolve())!r})"
+            f"['measure_size']; print(json.dumps(measure({size!r})))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
         rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
     table = pd.DataFrame(rows).T.rename_axis("size")
-    return table.astype({c: int for c in ("users", "items", "events", "peak memory (MiB)")}).astype(object)
+    return table.astype({c: int for c in ("users", "items", "events", "peak memory (MiB)")}).astype(
+        object
+    )
 
 
-def card_blocks(shop: Shop) -> dict[str, str]:
+def card_blocks(shop: Dataset) -> dict[str, str]:
     """The generated blocks of the card, as markdown, keyed by block name."""
     split = temporal_split(shop)
     return {
@@ -128,28 +180,62 @@ def card_blocks(shop: Shop) -> dict[str, str]:
 
 
 def replace_block(text: str, name: str, body: str) -> str:
-    """Replace what stands between the BEGIN/END markers of block ``name``."""
+    """Replace what stands between the BEGIN/END markers of block ``name``.
+
+    Args:
+        text: the card.
+        name: the block's name.
+        body: its new content, without the markers.
+
+    Returns:
+        The new text of the card.
+
+    Raises:
+        ValueError: the card has no such block.
+    """
     pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.S)
     if not pattern.search(text):
-        raise ValueError(f"data/README.md has no block '{name}' (<!-- BEGIN {name} --> ... <!-- END {name} -->)")
+        raise ValueError(
+            f"the data card has no block '{name}' (<!-- BEGIN {name} --> ... <!-- END {name} -->)"
+        )
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Regenerate data/shop and the data card's tables.")
+    """Regenerate ``OUT/shop`` and the generated blocks of ``OUT/README.md``.
+
+    Args:
+        argv: command-line arguments (default: ``sys.argv[1:]``).
+    """
+    parser = argparse.ArgumentParser(
+        description="Regenerate the bundled shop and the data card's tables."
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder of the card (README.md with BEGIN/END blocks); shop/ is written there",
+    )
     parser.add_argument("--sizes", action="store_true", help="also time every size preset (slow)")
     args = parser.parse_args(argv)
+    card = args.out / "README.md"
+    if not card.is_file():
+        parser.error(f"{card} does not exist: --out must name a folder holding the data card")
     shop = generate_shop("default", seed=0)
-    write_shop(shop, DATA_DIR / "shop")
-    write_blocks(card_blocks(shop))
+    write_shop(shop, args.out / "shop")
+    write_blocks(card, card_blocks(shop))
     if args.sizes:
-        write_blocks({"sizes": markdown_table(sizes_table())})
-    print(f"wrote {DATA_DIR / 'shop'} and {DATA_DIR / 'README.md'}")
+        write_blocks(card, {"sizes": markdown_table(sizes_table())})
+    print(f"wrote {args.out / 'shop'} and {card}")
 
 
-def write_blocks(blocks: dict[str, str]) -> None:
-    """Rewrite the named generated blocks of ``data/README.md``."""
-    card = DATA_DIR / "README.md"
+def write_blocks(card: Path, blocks: dict[str, str]) -> None:
+    """Rewrite the named generated blocks of the data card.
+
+    Args:
+        card: the card's path, e.g. ``data/README.md``.
+        blocks: markdown of each block, keyed by block name.
+    """
     text = card.read_text()
     for name, body in blocks.items():
         text = replace_block(text, name, body)

@@ -1,0 +1,562 @@
+# %% [markdown]
+# # 03 · Training a graph recommender with negative sampling
+#
+# A shop log only says what shoppers *did*; nobody records what they would have
+# ignored. Training a recommender therefore means contrasting each observed
+# (shopper, item) pair with items drawn as **negatives**, and asking the model to
+# score the observed one higher. This notebook trains LightGCN that way, measures
+# what each choice buys, and compares the graph models with honest baselines.
+#
+# **What you will learn**
+# - the BPR and binary cross-entropy losses, checked on numbers you can compute by hand;
+# - negative sampling: uniform (never a known positive), popularity-biased, hard;
+# - random-walk-based sampling on the interaction graph, as in PinSAGE;
+# - a training loop with Adam, early stopping on validation NDCG@10 (full ranking),
+#   progress bars, training curves, checkpoints and reproducible numbers;
+# - what page views add as input for predicting favs, carts and buys, and how LightGCN
+#   and a multi-behaviour GNN compare with matrix factorisation and popularity.
+#
+# **Prerequisites**: 01 · Graph construction, 02 · Encoders.
+# **Runtime**: ~61 s on a 2-core CPU (measured).
+# **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
+# one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.losses import bce_loss, bpr_loss
+from gnnrec_utils.metrics import per_user_recall_ndcg, recall_ndcg
+from gnnrec_utils.models import LightGCN, MatrixFactorization, MultiBehaviorGCN, topk_excluding
+from gnnrec_utils.sampling import (
+    PositiveSet,
+    hard_negatives,
+    popularity_negatives,
+    random_walks,
+    sample_bpr_batch,
+    uniform_negatives,
+    walk_pairs,
+)
+from gnnrec_utils.split import TARGET_BEHAVIORS, temporal_split
+from gnnrec_utils.training import (
+    TrainConfig,
+    evaluate,
+    load_checkpoint,
+    save_checkpoint,
+    train,
+    warm_target_users,
+)
+from gnnrec_utils.utils import check_versions, set_seed
+
+versions = check_versions()  # warns where a version differs from the tested one
+sns.set_theme(style="whitegrid", context="notebook")
+
+# %% tags=["parameters"]
+SEED = 0
+DATA = "../data/shop"
+EMBED_DIM = 64
+NUM_LAYERS = 3
+TOP_K = 10
+BATCH_SIZE = 2048
+LR = 0.01
+NUM_EPOCHS = 40  # an upper bound: early stopping ends training sooner
+PATIENCE = 4  # epochs without a better validation NDCG before stopping
+GRID_EPOCHS = 5  # epochs per run in the sampler x loss comparison
+CHECKPOINT = "outputs/lightgcn.pt"  # git-ignored folder for files the notebook writes
+set_seed(SEED)
+
+# %% [markdown]
+# ## 1 What the model sees, and what it learns to predict
+# The **graph** holds every training event — views included — because a view says a lot
+# about taste. The **positives** the loss contrasts with negatives are the training
+# favs, carts and buys: the behaviour the series predicts (notebook 01, section 2).
+
+# %%
+shop = load_shop(DATA)
+split = temporal_split(shop)
+num_users, num_items = split.num_users, split.num_items
+intent = split.train[split.train.behavior.isin(TARGET_BEHAVIORS)]
+positives = PositiveSet.from_events(intent, num_items=num_items, num_users=num_users)
+# later notebooks make these positives in one call: intent_positives(split.train, num_users, num_items)
+adj = normalized_adjacency(split.train, num_users, num_items)
+print(
+    f"graph: {adj.values().numel() // 2:,} user-item pairs; positives: {len(positives):,} intent pairs"
+)
+
+# %% [markdown]
+# ## 2 Two losses, by hand
+# For a user $u$, a positive item $i$ and a negative $j$ with scores $s_{ui}$, $s_{uj}$:
+#
+# - **BPR** (Rendle et al., 2009) asks only that the positive outrank the negative:
+#   $\;L = -\ln \sigma(s_{ui} - s_{uj}) = \ln(1 + e^{-(s_{ui} - s_{uj})})$.
+# - **Binary cross-entropy** treats each score as the logit of "interacted": label 1 for
+#   the positive, 0 for the negative:
+#   $\;L = \ln(1 + e^{-s_{ui}}) + \ln(1 + e^{s_{uj}})$.
+#
+# With $s_{ui} = 2$ and $s_{uj} = 0$: BPR $= \ln(1 + e^{-2}) = 0.1269$ and BCE
+# $= 0.1269 + \ln 2 = 0.8201$. The kit's functions agree:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+pos, neg = torch.tensor([2.0]), torch.tensor([0.0])
+assert torch.isclose(bpr_loss(pos, neg), torch.log1p(torch.exp(torch.tensor(-2.0))))
+assert torch.isclose(bce_loss(pos, neg), torch.log1p(torch.exp(torch.tensor(-2.0))) + np.log(2))
+print(f"BPR {bpr_loss(pos, neg):.4f}   BCE {bce_loss(pos, neg):.4f}")
+
+# %% [markdown]
+# BPR only cares about the *difference*: shifting both scores by the same amount
+# changes nothing. BCE also pushes absolute scores, which can calibrate them as
+# probabilities but spends capacity on it. Which ranks better here is measured in
+# section 6.
+#
+# ## 3 Negative sampling
+# **Uniform**: any item, but never one of the user's known positives — otherwise the
+# loss would push a real positive down. `uniform_negatives` redraws the offenders,
+# vectorised:
+
+# %%
+generator = torch.Generator().manual_seed(SEED)
+users, pos_items = sample_bpr_batch(positives, BATCH_SIZE, generator=generator)
+uniform = uniform_negatives(positives, users, generator=generator)
+assert not positives.contains(users, uniform).any(), "a sampled negative is a positive"
+print(users[:5].tolist(), pos_items[:5].tolist(), uniform[:5].tolist())
+
+# %% [markdown]
+# **Popularity-biased**: draw negatives in proportion to popularity$^{0.75}$ (as
+# word2vec does), so popular items — which uniform sampling rarely picks in a
+# long-tailed catalogue — are contrasted more often. **Hard negatives** are the
+# highest-scoring of several uniform candidates under the current model: the items it
+# currently confuses with positives. Compare the average training popularity of the
+# negatives each sampler draws:
+
+# %%
+popularity = torch.tensor(split.item_popularity(), dtype=torch.float)
+pop_biased = popularity_negatives(positives, users, popularity, generator=generator)
+assert not positives.contains(users, pop_biased).any()
+print(
+    f"mean popularity of positives {popularity[pos_items].mean():.0f}, "
+    f"uniform negatives {popularity[uniform].mean():.0f}, popularity negatives {popularity[pop_biased].mean():.0f}"
+)
+
+# %% [markdown]
+# ## 4 Random walks on the interaction graph
+# PinSAGE (Ying et al., 2018) builds batches from random walks: from a shopper, hop to
+# an item they touched, to another shopper of that item, to one of *their* items, and
+# so on. Items reached in a few hops are **positive contexts** beyond the direct
+# neighbours — multi-hop signal made explicit. Here are three walks of length 6 (user,
+# item, user, item …):
+
+# %%
+start = torch.unique(positives.users)[:3]  # three shoppers with positives
+walks = random_walks(positives, start, walk_length=6, generator=generator)
+print(walks)
+assert positives.contains(walks[:, 0], walks[:, 1]).all()  # every first step follows an edge
+
+# %% [markdown]
+# `walk_pairs` pairs each start user with an item visited at an odd step (1, 3 or 5
+# hops away). The training loop's `"walk"` sampler uses such pairs for half of each
+# batch. How many of them are not already direct positives?
+
+# %%
+walk_users, walk_items = walk_pairs(positives, 20_000, walk_length=3, generator=generator)
+new_context = ~positives.contains(walk_users, walk_items)
+print(f"{new_context.float().mean():.0%} of walk pairs reach items beyond the user's own positives")
+
+# %% [markdown]
+# ## 5 Training LightGCN
+# `train` runs the loop: sample a batch, score, BPR + an L2 penalty on the batch's
+# embeddings, an Adam step; after each epoch, rank all items for every validation
+# shopper (their training items excluded) and compute NDCG@10. It stops when NDCG has
+# not improved for `PATIENCE` epochs and restores the best weights. Validation and
+# test use only **warm** shoppers — those with training events; cold shoppers are
+# notebook 05's subject.
+
+# %%
+config = TrainConfig(
+    num_epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LR, patience=PATIENCE, top_k=TOP_K, seed=SEED
+)
+set_seed(SEED)
+lightgcn = LightGCN(adj, num_users, num_items, EMBED_DIM, NUM_LAYERS)
+history = train(lightgcn, split, positives, config)
+print(
+    f"best epoch {history[f'ndcg@{TOP_K}'].idxmax()} of {len(history)}, "
+    f"validation NDCG@{TOP_K} {history[f'ndcg@{TOP_K}'].max():.4f}, {history.seconds.iloc[-1]:.1f} s"
+)
+
+# %% [markdown]
+# The training curves: the loss keeps falling while validation NDCG peaks and turns.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+sns.lineplot(data=history, x=history.index, y="loss", ax=axes[0], marker="o").set(
+    title="training loss"
+)
+sns.lineplot(data=history, x=history.index, y=f"ndcg@{TOP_K}", ax=axes[1], marker="o")
+axes[1].axvline(history[f"ndcg@{TOP_K}"].idxmax(), color="gray", ls="--", label="best epoch")
+axes[1].set(title=f"validation NDCG@{TOP_K}")
+axes[1].legend()
+plt.tight_layout()
+
+# %% [markdown]
+# **Checkpoints** hold the weights only (the graph is data); `load_checkpoint` reads them
+# with `torch.load(weights_only=True)`, so a checkpoint cannot run code when loaded. The
+# reloaded model gives the same validation numbers:
+
+# %%
+save_checkpoint(lightgcn, CHECKPOINT)
+reloaded = load_checkpoint(LightGCN(adj, num_users, num_items, EMBED_DIM, NUM_LAYERS), CHECKPOINT)
+assert evaluate(reloaded, split, "valid", TOP_K) == evaluate(lightgcn, split, "valid", TOP_K)
+print({k: round(v, 4) for k, v in evaluate(reloaded, split, "valid", TOP_K).items()})
+
+
+# %% [markdown]
+# **The same seed gives the same numbers**: two short runs from the same seed agree to
+# the last bit. `config.seed` drives the sampler's generator; `set_seed` seeds the initial
+# weights and switches torch to deterministic algorithms — without that, a multi-core
+# CPU may add the same numbers in a different order and the runs drift apart in the
+# last digits.
+
+
+# %%
+def short_run(seed):
+    set_seed(seed)
+    model = LightGCN(adj, num_users, num_items, EMBED_DIM, NUM_LAYERS)
+    cfg = TrainConfig(num_epochs=1, batch_size=BATCH_SIZE, lr=LR, top_k=TOP_K, seed=seed)
+    return train(model, split, positives, cfg, progress=False).drop(columns="seconds")
+
+
+assert short_run(SEED).equals(short_run(SEED))
+
+# %% [markdown]
+# Hard negatives in action: under the trained model, the hard negatives score far
+# above uniform ones — they are the items the model finds plausible.
+
+# %%
+with torch.no_grad():
+    hard = hard_negatives(lightgcn.score, positives, users, num_candidates=10, generator=generator)
+    print(
+        f"mean score: positives {lightgcn.score(users, pos_items).mean():.3f}, "
+        f"uniform negatives {lightgcn.score(users, uniform).mean():.3f}, "
+        f"hard negatives {lightgcn.score(users, hard).mean():.3f}"
+    )
+
+
+# %% [markdown]
+# ## 6 Sampling strategy × loss
+# Each combination trains LightGCN from the same initial weights for `GRID_EPOCHS`
+# epochs with early stopping, and is then scored on the **test** day (Recall@10 and
+# NDCG@10, warm shoppers, full ranking). Training seconds include the per-epoch
+# validation.
+
+
+# %%
+def fit(model, positives, **overrides):
+    cfg = TrainConfig(
+        **{
+            **dict(
+                num_epochs=NUM_EPOCHS,
+                batch_size=BATCH_SIZE,
+                lr=LR,
+                patience=PATIENCE,
+                top_k=TOP_K,
+                seed=SEED,
+            ),
+            **overrides,
+        }
+    )
+    start = time.perf_counter()
+    hist = train(model, split, positives, cfg, progress=False)
+    return {
+        **evaluate(model, split, "test", TOP_K),
+        "epochs": len(hist),
+        "train seconds": time.perf_counter() - start,
+    }
+
+
+def new_lightgcn(graph_events=split.train):
+    set_seed(SEED)
+    return LightGCN(
+        normalized_adjacency(graph_events, num_users, num_items),
+        num_users,
+        num_items,
+        EMBED_DIM,
+        NUM_LAYERS,
+    )
+
+
+# %%
+grid = {}
+for sampler in ("uniform", "popularity", "hard", "walk"):
+    for loss in ("bpr", "bce"):
+        grid[sampler, loss] = fit(
+            new_lightgcn(), positives, sampler=sampler, loss=loss, num_epochs=GRID_EPOCHS
+        )
+grid = pd.DataFrame(grid).T.rename_axis(["sampler", "loss"]).astype({"epochs": int})
+grid.round(4)
+
+# %%
+best = grid[f"ndcg@{TOP_K}"].idxmax()
+by_loss = grid[f"ndcg@{TOP_K}"].groupby(level="loss").mean()
+by_sampler = grid[f"ndcg@{TOP_K}"].groupby(level="sampler").mean()
+print(f"best: {best}; mean test NDCG@{TOP_K} by loss: {by_loss.round(4).to_dict()}")
+print(f"by sampler: {by_sampler.round(4).sort_values(ascending=False).to_dict()}")
+print(
+    f"seconds by sampler: {grid['train seconds'].groupby(level='sampler').mean().round(1).to_dict()}"
+)
+
+# %% [markdown]
+# How large must a difference be to mean something? Each number above is a mean over
+# the test shoppers, and per-shopper NDCG varies a lot (most shoppers score 0). The
+# standard error of section 5's model's test NDCG gives the scale:
+
+# %%
+test_users = warm_target_users(split.targets("test"), split.train)
+top = lightgcn.recommend(test_users, TOP_K, exclude=split.history("test"))
+_, ndcg_per_user = per_user_recall_ndcg(top, test_users, split.targets("test"))
+std_err = ndcg_per_user.std(ddof=1) / np.sqrt(len(ndcg_per_user))
+print(
+    f"NDCG@{TOP_K} {ndcg_per_user.mean():.4f} ± {std_err:.4f} (standard error, {len(test_users):,} shoppers; "
+    f"{(ndcg_per_user == 0).mean():.0%} of them score 0)"
+)
+
+# %% [markdown]
+# What the table says, on this data and this budget (`GRID_EPOCHS = 5`):
+#
+# - **Hard negatives help most**: test NDCG@10 0.0253 with BPR and 0.0259 with BCE,
+#   against 0.0205 and 0.0190 with uniform negatives, at a price in seconds per run that
+#   the last line above shows (ten candidates are scored for every positive).
+# - **Popularity-biased negatives** come second (0.0223 and 0.0235): contrasting popular
+#   items teaches the model more than contrasting items nobody looks at.
+# - **The loss matters less than the sampler**: averaged over samplers BPR and BCE are
+#   level (0.0224 and 0.0228), and which one wins changes from sampler to sampler.
+# - **Random-walk positives add little** over uniform ones (0.0216 and 0.0227): items a
+#   few hops away are what LightGCN's three propagation layers reach anyway.
+# - Against a standard error of 0.0036, only hard negatives' lead over uniform ones comes
+#   near two standard errors; rerun with more epochs (exercise 2) before you pick a
+#   winner for your own data.
+
+# %% [markdown]
+# ## 7 What each behaviour adds
+# Section 5's graph has one edge per (shopper, item) pair that had *any* event. Which
+# behaviours put edges there? Every fav, cart and buy follows a view of the same item
+# (notebook 01's funnel), so in such a graph they add no edge at all — only views do:
+
+# %%
+pair_sets = {
+    b: set(zip(*split.train.loc[split.train.behavior == b, ["user_id", "item_id"]].to_numpy().T))
+    for b in BEHAVIORS
+}
+for b in TARGET_BEHAVIORS:
+    print(
+        f"{b:4s} pairs that also have a pv: {len(pair_sets[b] & pair_sets['pv']) / len(pair_sets[b]):.0%}"
+    )
+
+# %% [markdown]
+# To see what each behaviour adds, the graph must keep behaviours apart.
+# `MultiBehaviorGCN` (notebook 02) propagates over one normalised adjacency per
+# behaviour, mixes them with softmax weights learned with the rest, and starts each node
+# from its ID plus its attribute embeddings. Train it with all four behaviours, then
+# without each one in turn (same positives, `GRID_EPOCHS` epochs each):
+
+# %%
+user_codes, user_cards = user_attribute_codes(shop.users)
+item_codes, item_cards = item_attribute_codes(shop.items)
+
+
+def new_multi(behaviors, **kw):
+    adjs = {
+        b: normalized_adjacency(split.train[split.train.behavior == b], num_users, num_items)
+        for b in behaviors
+    }
+    set_seed(SEED)
+    return MultiBehaviorGCN(
+        adjs, user_codes, item_codes, user_cards, item_cards, EMBED_DIM, num_layers=2, **kw
+    )
+
+
+# %%
+ablation = {"all four": fit(new_multi(BEHAVIORS), positives, num_epochs=GRID_EPOCHS)}
+for left_out in BEHAVIORS:
+    kept = [b for b in BEHAVIORS if b != left_out]
+    ablation[f"without {left_out}"] = fit(new_multi(kept), positives, num_epochs=GRID_EPOCHS)
+ablation = pd.DataFrame(ablation).T[[f"recall@{TOP_K}", f"ndcg@{TOP_K}", "train seconds"]]
+ablation.assign(change=ablation[f"ndcg@{TOP_K}"] - ablation.loc["all four", f"ndcg@{TOP_K}"]).round(
+    4
+)
+
+# %% [markdown]
+# At this budget no single behaviour's removal moves test NDCG@10 by more than 0.0015,
+# under half a standard error (0.0036): none of the four graphs carries the model alone.
+# Carts are the one whose removal costs anything (−0.0010); leaving out views, favs or
+# buys even scores slightly higher, within noise. The positives are favs, carts and
+# buys whatever the graph holds, so the graphs add context, not the answers.
+
+# %% [markdown]
+# Trained to convergence (early stopping, as in section 5), the full model's learned
+# mixing weights say how much each behaviour's graph counts in its vectors:
+
+# %%
+multi = new_multi(BEHAVIORS)
+multi_result = fit(multi, positives)
+print({b: round(w, 3) for b, w in multi.behavior_weights().items()})
+
+# %% [markdown]
+# For LightGCN's single graph, views are the only behaviour that adds edges. Drop them
+# — keep the pairs with a fav, cart or buy — and train to convergence:
+
+# %%
+lightgcn_intent = new_lightgcn(intent)
+behavior_runs = {
+    "graph: fav + cart + buy": fit(lightgcn_intent, positives),
+    "graph: all behaviours (section 5's model)": {
+        **evaluate(lightgcn, split, "test", TOP_K),
+        "epochs": len(history),
+        "train seconds": history.seconds.iloc[-1],
+    },
+}
+pd.DataFrame(behavior_runs).T.round(4)
+
+# %% [markdown]
+# ## 8 Graph models against the baselines
+# On the test day, the same warm shoppers, full ranking, training items excluded:
+#
+# - **popularity**: training events per item;
+# - **MF-BPR**: matrix factorisation with the same positives, loss, sampler and early
+#   stopping — the same model as LightGCN without the graph;
+# - **LightGCN** and **MultiBehaviorGCN** from above.
+
+# %%
+pop_scores = popularity.to(torch.float64)
+top = topk_excluding(
+    lambda u: pop_scores.expand(len(u), -1), test_users, split.history("test"), TOP_K
+)
+set_seed(SEED)
+mf_model = MatrixFactorization(num_users, num_items, EMBED_DIM)
+mf = fit(mf_model, positives)
+
+# %%
+comparison = pd.DataFrame(
+    {
+        "popularity": recall_ndcg(top, test_users, split.targets("test")),
+        "MF-BPR": mf,
+        "LightGCN (graph: all behaviours)": behavior_runs[
+            "graph: all behaviours (section 5's model)"
+        ],
+        "LightGCN (graph: fav + cart + buy)": behavior_runs["graph: fav + cart + buy"],
+        "MultiBehaviorGCN": multi_result,
+    }
+).T[[f"recall@{TOP_K}", f"ndcg@{TOP_K}", "train seconds"]]
+comparison.round(4)
+
+# %%
+ax = comparison[f"ndcg@{TOP_K}"].plot.barh(figsize=(7, 3), color=sns.color_palette("deep")[:6])
+ax.invert_yaxis()
+ax.set(
+    xlabel=f"test NDCG@{TOP_K} (warm shoppers, full ranking)",
+    title=f"{len(test_users):,} test shoppers",
+)
+plt.show()
+
+# %% [markdown]
+# Each figure in the table is a mean over the same 945 shoppers, so two models are
+# compared shopper by shopper: the mean of the per-shopper differences in NDCG@10, with
+# the standard error of that mean. Unlike one model's standard error, it takes into
+# account how the two models' scores move together from shopper to shopper; a gap of
+# two such errors or more is one worth acting on.
+
+
+# %%
+# saved as gnnrec_utils.metrics.paired_difference
+def paired_difference(a, b):
+    """Mean of ``a - b`` over the same users, and the standard error of that mean."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
+
+
+# %%
+trained = {
+    "MF-BPR": mf_model,
+    "LightGCN (graph: all behaviours)": lightgcn,
+    "LightGCN (graph: fav + cart + buy)": lightgcn_intent,
+    "MultiBehaviorGCN": multi,
+}
+tops = {"popularity": top} | {
+    name: m.recommend(test_users, TOP_K, exclude=split.history("test"))
+    for name, m in trained.items()
+}
+ndcg_of = {
+    name: per_user_recall_ndcg(t, test_users, split.targets("test"))[1] for name, t in tops.items()
+}
+pairs = [(name, "popularity") for name in trained] + [
+    ("MultiBehaviorGCN", "LightGCN (graph: all behaviours)"),
+    ("LightGCN (graph: fav + cart + buy)", "LightGCN (graph: all behaviours)"),
+    ("LightGCN (graph: all behaviours)", "MF-BPR"),
+    ("MultiBehaviorGCN", "MF-BPR"),
+]
+paired = pd.DataFrame(
+    {f"{a} − {b}": paired_difference(ndcg_of[a], ndcg_of[b]) for a, b in pairs},
+    index=[f"NDCG@{TOP_K} gain", "se"],
+).T
+paired.assign(**{"gain / se": paired.iloc[:, 0] / paired.se}).round(4)
+
+# %%
+print(
+    f"{len(positives):,} positive pairs for {num_users:,} shoppers; "
+    f"popularity counts {len(split.train):,} training events; "
+    f"MultiBehaviorGCN / popularity: {comparison.loc['MultiBehaviorGCN', f'ndcg@{TOP_K}'] / comparison.loc['popularity', f'ndcg@{TOP_K}']:.2f}x"
+)
+
+# %% [markdown]
+# - **The multi-behaviour GNN beats both baselines.** `MultiBehaviorGCN` reaches a
+#   test NDCG@10 of 0.0303, 1.66 times popularity's 0.0182 and about twice MF-BPR's
+#   0.0152; paired over the same shoppers it gains 0.0121 ± 0.0042 over popularity (2.8
+#   standard errors) and 0.0151 ± 0.0044 over MF-BPR (3.4).
+# - **LightGCN is ahead of popularity by less, and not clearly.** +0.0054 ± 0.0043 with
+#   all behaviours in its graph and +0.0078 ± 0.0047 with favs, carts and buys only:
+#   1.3 and 1.7 standard errors, suggestive but not settled on one test day.
+# - **MF-BPR falls below popularity.** Intent is sparse — about 17,000 training pairs for
+#   6,000 shoppers, under three each — so most shoppers' ID vectors barely train, while
+#   popularity counts all 317,000 training events. MF is LightGCN without the graph: the
+#   gap between them (+0.0085 ± 0.0044, 1.9 standard errors) is what propagation over
+#   the shop's graph buys.
+# - **What views add is not settled here.** LightGCN did no better with views in its
+#   graph (0.0236 against 0.0260 without them), and in section 7 dropping the view graph
+#   even raised `MultiBehaviorGCN` slightly (0.0258 against 0.0247), within noise.
+#   `MultiBehaviorGCN` differs from LightGCN in two ways at once — it learns one weight
+#   per behaviour (cart 0.52, fav 0.3, buy 0.09, pv 0.09 in section 7) *and* starts from
+#   attribute encoders — so its lead over LightGCN (+0.0067 ± 0.0037, 1.8 standard
+#   errors) cannot be credited to either alone on this evidence.
+
+# %% [markdown]
+# ## Summary
+# - BPR contrasts a positive with a negative; BCE scores each as a probability. Both are
+#   a few lines, checked here on hand-computed values.
+# - Negatives never include known positives; popularity-biased and hard negatives
+#   contrast harder items, at a price in time (section 6 measures it).
+# - Random walks reach items several hops away: contexts beyond a shopper's own history.
+# - In a graph of (shopper, item) pairs only views add edges. `MultiBehaviorGCN` keeps
+#   behaviours apart with learned weights and adds attribute encoders; it has the highest
+#   test NDCG here, but this notebook does not show which of the two earns its lead.
+# - Compare two models on the same shoppers, with the standard error of the paired
+#   difference (`paired_difference`), not one model's standard error.
+# - `train` early-stops on full-ranking validation NDCG, restores the best epoch, saves
+#   weights-only checkpoints, and repeats exactly from the same seed.
+#
+# ## Exercises
+# 1. Set `NUM_LAYERS = 1` and rerun section 5: how much does the second and third hop add?
+# 2. In section 6, raise `GRID_EPOCHS` to 20. Does the ranking of the samplers change?
+# 3. Give `MultiBehaviorGCN` `use_ids=False`: it then knows shoppers only by their
+#    attributes and their graph neighbourhood. What does it lose on warm shoppers?
+#
+# Next: **04 · Evaluation** widens the metrics and the baselines.

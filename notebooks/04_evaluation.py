@@ -1,0 +1,353 @@
+# %% [markdown]
+# # 04 · Evaluation: metrics you can trust, and honest baselines
+#
+# Recommendation results are easy to fake by accident: a test item leaked into
+# training, a metric computed on 100 sampled candidates instead of the whole catalogue,
+# an off-by-one in NDCG. This notebook writes every metric out, checks it against the
+# kit's (which the tests check against PyTorch Geometric's), and compares the series'
+# models with three baselines on the same footing.
+#
+# **What you will learn**
+# - Precision, Recall, NDCG, MAP, hit rate and MRR at K from one *hit matrix*, and the
+#   conventions behind each;
+# - beyond accuracy: catalogue coverage, novelty, and how unequal the exposure is;
+# - popularity, item-kNN and MF-BPR against LightGCN and a multi-behaviour GNN, overall
+#   and by how active a shopper is;
+# - the sampled-metrics trap: why "1 positive among 100 negatives" flatters models and
+#   can reorder them.
+#
+# **Prerequisites**: 03 · Training.
+# **Runtime**: ~29 s on a 2-core CPU (measured).
+# **Source**: `04_evaluation.py`, a jupytext script paired with this notebook: edit either
+# one, then rerun it with `python tools/run_notebook.py 04` (README, *Editing a notebook*).
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from gnnrec_utils import metrics
+from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
+from gnnrec_utils.metrics import paired_difference
+from gnnrec_utils.models import ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
+from gnnrec_utils.sampling import intent_positives
+from gnnrec_utils.split import temporal_split
+from gnnrec_utils.training import TrainConfig, train, warm_target_users
+from gnnrec_utils.utils import check_versions, set_seed
+
+versions = check_versions()  # warns where a version differs from the tested one
+sns.set_theme(style="whitegrid", context="notebook")
+
+# %% tags=["parameters"]
+SEED = 0
+DATA = "../data/shop"
+TOP_K = 10
+NUM_SAMPLED_NEGATIVES = 100  # the sampled protocol of section 5
+set_seed(SEED)
+
+# %% [markdown]
+# ## 1 Metrics from one hit matrix
+# Every accuracy metric at K starts from the same object: for each user, which of the K
+# recommended items are relevant. A toy case you can check by hand — two users, K = 3:
+
+# %%
+top = np.array(
+    [
+        [7, 2, 5],  # user 0: items ranked 1st, 2nd, 3rd
+        [4, 1, 9],
+    ]
+)  # user 1
+users = np.array([0, 1])
+relevant = pd.DataFrame({"user_id": [0, 0, 1], "item_id": [2, 8, 4]})
+hits = metrics.hit_matrix(top, users, relevant)
+n_rel = relevant.groupby("user_id").size().reindex(users).to_numpy()
+hits
+
+# %% [markdown]
+# With $h_{u,r} = 1$ when user $u$'s item at rank $r$ is relevant, $R_u$ the relevant
+# set and $d_r = 1/\log_2(r + 1)$:
+#
+# | metric | per user | here |
+# |---|---|---|
+# | Precision@K | $\sum_r h_{u,r} / K$ | user 0: 1/3, user 1: 1/3 |
+# | Recall@K | $\sum_r h_{u,r} / \lvert R_u \rvert$ | 1/2, 1 |
+# | NDCG@K | $\sum_r h_{u,r} d_r \,/\, \sum_{r \le \min(\lvert R_u\rvert, K)} d_r$ | $d_2/(d_1+d_2)$, 1 |
+# | MAP@K | $\sum_r h_{u,r}\,\mathrm{Precision@}r \,/\, \min(\lvert R_u \rvert, K)$ | (1/2)/2, 1 |
+# | HitRate@K | $[\sum_r h_{u,r} > 0]$ | 1, 1 |
+# | MRR@K | $1/\text{rank of the first hit}$ | 1/2, 1 |
+#
+# Written out, each is one line over the hit matrix:
+
+# %%
+k = top.shape[1]
+d = 1 / np.log2(np.arange(2, k + 2))
+ideal = np.cumsum(d)[np.minimum(n_rel, k) - 1]
+first_hit = np.where(hits.any(1), hits.argmax(1) + 1, np.inf)
+by_hand = {
+    "precision": (hits.sum(1) / k).mean(),
+    "recall": (hits.sum(1) / n_rel).mean(),
+    "ndcg": ((hits * d).sum(1) / ideal).mean(),
+    "map": ((hits * np.cumsum(hits, 1) / np.arange(1, k + 1)).sum(1) / np.minimum(n_rel, k)).mean(),
+    "hit_rate": hits.any(1).mean(),
+    "mrr": (1 / first_hit).mean(),
+}
+
+# %% [markdown]
+# The kit computes the same numbers (and its tests check them against `torch_geometric.metrics`):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+kit = metrics.ranking_metrics(top, users, relevant)
+table = pd.DataFrame(
+    {"by hand": by_hand.values(), "gnnrec_utils": kit.values()}, index=by_hand.keys()
+)
+assert np.allclose(table["by hand"], table["gnnrec_utils"])
+table.round(4)
+
+# %% [markdown]
+# The conventions, stated once (they are in `gnnrec_utils.metrics`' docstring too):
+# - **Full ranking**: every item of the catalogue is a candidate, except the user's own
+#   history, which is excluded before ranking. Scores are ranked in chunks of users, so
+#   memory stays at `chunk × num_items` floats however many users there are.
+# - The ideal DCG and MAP's normaliser use $\min(\lvert R_u\rvert, K)$, so a perfect
+#   top-K scores 1 even for a shopper with more than K relevant items.
+# - Users with no relevant item are left out of the mean; equal scores are ranked by
+#   ascending item id.
+#
+# ## 2 Five models on the same footing
+# The bundled shop, its temporal split, the test day; the warm test shoppers; every item
+# a candidate, history excluded. The baselines are three models with the same
+# interface as the GNNs: `Popularity`, `ItemKNN` (cosine over the training interaction
+# matrix) and `MF-BPR`. LightGCN and `MultiBehaviorGCN` are trained as in notebook 03.
+
+# %%
+shop = load_shop(DATA)
+split = temporal_split(shop)
+n_u, n_i = split.num_users, split.num_items
+positives = intent_positives(split.train, n_u, n_i)
+config = TrainConfig(lr=0.01, patience=4, top_k=TOP_K, seed=SEED)
+
+
+# %%
+def trained(make):
+    set_seed(SEED)  # each model starts as it does in notebook 03
+    model = make()
+    train(model, split, positives, config, progress=False)
+    return model
+
+
+user_codes, user_cards = user_attribute_codes(shop.users)
+item_codes, item_cards = item_attribute_codes(shop.items)
+adjs = {
+    b: normalized_adjacency(split.train[split.train.behavior == b], n_u, n_i) for b in BEHAVIORS
+}
+models = {
+    "popularity": Popularity(split.item_popularity(), n_u),
+    "item-kNN": ItemKNN(interaction_matrix(split.train, n_u, n_i)),
+    "MF-BPR": trained(lambda: MatrixFactorization(n_u, n_i)),
+    "LightGCN": trained(lambda: LightGCN(normalized_adjacency(split.train, n_u, n_i), n_u, n_i)),
+    "MultiBehaviorGCN": trained(
+        lambda: MultiBehaviorGCN(adjs, user_codes, item_codes, user_cards, item_cards, num_layers=2)
+    ),
+}
+
+# %% [markdown]
+# Every model ranks the full catalogue for the same shoppers, once; all metrics come from those lists.
+
+# %%
+test_users = warm_target_users(split.targets("test"), split.train)
+targets, history = split.targets("test"), split.history("test")
+popularity = split.item_popularity()
+tops = {name: m.recommend(test_users, TOP_K, exclude=history) for name, m in models.items()}
+rows = {}
+for name, top in tops.items():
+    rows[name] = {
+        **metrics.ranking_metrics(top, test_users, targets),
+        "coverage": metrics.catalog_coverage(top, n_i),
+        "avg popularity": metrics.average_popularity(top, popularity),
+        "exposure Gini": metrics.exposure_gini(top, n_i),
+    }
+results = pd.DataFrame(rows).T
+results.round(4)
+
+# %%
+long = (
+    results[[f"ndcg@{TOP_K}", f"recall@{TOP_K}", f"map@{TOP_K}"]]
+    .reset_index(names="model")
+    .melt(id_vars="model", var_name="metric")
+)
+ax = sns.barplot(data=long, x="value", y="model", hue="metric")
+ax.set(
+    xlabel="test value (warm shoppers, full ranking)",
+    ylabel="",
+    title=f"{len(test_users):,} test shoppers",
+)
+plt.show()
+
+# %% [markdown]
+# Every model ranks for the same shoppers, so each can be set against the strongest
+# baseline, item-kNN, shopper by shopper: the mean per-shopper difference in NDCG@10 and
+# its standard error (`paired_difference`, taught in notebook 03).
+
+# %%
+ndcg_of = {
+    name: metrics.per_user_recall_ndcg(top, test_users, targets)[1] for name, top in tops.items()
+}
+against_knn = pd.DataFrame(
+    {
+        name: paired_difference(ndcg_of[name], ndcg_of["item-kNN"])
+        for name in tops
+        if name != "item-kNN"
+    },
+    index=[f"NDCG@{TOP_K} − item-kNN", "se"],
+).T
+against_knn.assign(**{"gain / se": against_knn.iloc[:, 0] / against_knn.se}).round(4)
+
+# %% [markdown]
+# - **`MultiBehaviorGCN` is highest on every accuracy metric**: NDCG@10 0.0303, Recall@10
+#   0.0540, and a hit rate of 0.0836 — about one test shopper in twelve finds an item they
+#   will fav, cart or buy among their ten. Against item-kNN, shopper by shopper, its lead
+#   is +0.0050 ± 0.0040, 1.2 standard errors: not a settled win on one test day.
+# - **Item-kNN is the baseline to respect**: 0.0253, level with LightGCN's 0.0236 (paired
+#   difference −0.0017 ± 0.0033) and ahead of MF-BPR's 0.0152 by 2.2 standard errors. A
+#   tutorial that leaves it out flatters its GNN.
+# - **Popularity** shows everyone the same ten items: it covers 0.7 % of the catalogue
+#   and its exposure Gini is 0.996.
+# - **Beyond accuracy**, item-kNN spreads its recommendations widest (41 % coverage, the
+#   least popular items on average); LightGCN leans toward popular items (average
+#   training popularity 759 against item-kNN's 367) and covers 21 %.
+
+# %% [markdown]
+# ## 3 By how active a shopper is
+# Split the test shoppers into thirds by their number of training events and compute
+# NDCG@10 per third. Graph models are meant to help most where a shopper's own history
+# is thin.
+
+# %%
+activity = split.train.groupby("user_id").size().reindex(test_users).to_numpy()
+bucket = pd.qcut(activity, 3, labels=["light", "medium", "heavy"])
+per_bucket = {}
+for name, top in tops.items():
+    _, ndcg_u = metrics.per_user_recall_ndcg(top, test_users, targets)
+    per_bucket[name] = pd.Series(ndcg_u).groupby(bucket, observed=True).mean()
+by_activity = pd.DataFrame(per_bucket).T
+print(pd.Series(activity).groupby(bucket, observed=True).agg(["min", "max", "size"]).to_string())
+by_activity.round(4)
+
+# %%
+ax = by_activity.T.plot(marker="o", figsize=(7, 3.2))
+ax.set(xlabel="training activity of the test shopper", ylabel=f"test NDCG@{TOP_K}")
+plt.show()
+
+
+# %% [markdown]
+# Each third holds about 315 shoppers, so read the pattern, not the last digit:
+# - **Light shoppers** (under 40 training events) are where propagation gains most over
+#   its graph-free twin: LightGCN 0.0374 against MF-BPR's 0.0190. Graph models are not
+#   alone in this: item-kNN scores 0.0430 there, above LightGCN, and `MultiBehaviorGCN`
+#   is highest (0.0491).
+# - **MF-BPR** drops to 0.0084 for heavy shoppers, below popularity; item-kNN also weakens
+#   there, while `MultiBehaviorGCN` holds up best (0.0276).
+# - The **medium** third is hard for everyone (0.011 to 0.019): item-kNN and MF-BPR lead
+#   it narrowly.
+
+# %% [markdown]
+# ## 4 The sampled-metrics trap
+# Many papers and tutorials rank each test item against 100 randomly sampled
+# negatives instead of the whole catalogue: cheaper, and the numbers look far better.
+# Krichene and Rendle (KDD 2020, "On Sampled Metrics for Item Recommendation") showed
+# that sampled metrics are not just inflated: they can **rank models in a different order**
+# than full ranking does. Here is the sampled protocol on the same trained models: for
+# every test (shopper, item) pair, the item competes with `NUM_SAMPLED_NEGATIVES` items
+# the shopper never touched; HitRate@10 and NDCG@10 of that one item, averaged over pairs.
+
+
+# %%
+def sampled_metrics(model, pairs, num_negatives, k, seed):
+    rng = np.random.default_rng(seed)
+    touched = set(zip(history.user_id, history.item_id)) | set(
+        zip(targets.user_id, targets.item_id)
+    )
+    negatives = rng.integers(0, n_i, (len(pairs), 2 * num_negatives))
+    keep = np.array(
+        [[(u, j) not in touched for j in row] for u, row in zip(pairs.user_id, negatives)]
+    )
+    negatives = np.array([row[ok][:num_negatives] for row, ok in zip(negatives, keep)])
+    candidates = torch.tensor(np.column_stack([pairs.item_id, negatives]))
+    with torch.no_grad():
+        user_emb, item_emb = model.get_embedding()
+        scores = (user_emb[torch.tensor(pairs.user_id.to_numpy())] @ item_emb.T).gather(
+            1, candidates
+        )
+    rank = (scores[:, 1:] > scores[:, :1]).sum(1).numpy() + 1  # rank of the true item, 1 = best
+    return {
+        f"sampled HR@{k}": float((rank <= k).mean()),
+        f"sampled NDCG@{k}": float(np.where(rank <= k, 1 / np.log2(rank + 1), 0).mean()),
+    }
+
+
+# %%
+test_pairs = targets[targets.user_id.isin(test_users)]
+sampled = pd.DataFrame(
+    {
+        name: sampled_metrics(m, test_pairs, NUM_SAMPLED_NEGATIVES, TOP_K, SEED)
+        for name, m in models.items()
+    }
+).T
+both = sampled.join(results[[f"hit_rate@{TOP_K}", f"ndcg@{TOP_K}"]].add_prefix("full "))
+both["rank by sampled NDCG"] = both[f"sampled NDCG@{TOP_K}"].rank(ascending=False).astype(int)
+both["rank by full NDCG"] = both[f"full ndcg@{TOP_K}"].rank(ascending=False).astype(int)
+both.round(4)
+
+# %% [markdown]
+# How much larger is each sampled number than its full-ranking counterpart, and how far
+# ahead of popularity is the best model under each protocol?
+
+# %%
+inflation = pd.DataFrame(
+    {
+        "hit rate": both[f"sampled HR@{TOP_K}"] / both[f"full hit_rate@{TOP_K}"],
+        "NDCG": both[f"sampled NDCG@{TOP_K}"] / both[f"full ndcg@{TOP_K}"],
+    }
+)
+lead = both.loc["MultiBehaviorGCN"] / both.loc["popularity"]
+print(
+    f"MultiBehaviorGCN / popularity: full NDCG {lead[f'full ndcg@{TOP_K}']:.2f}x, "
+    f"sampled NDCG {lead[f'sampled NDCG@{TOP_K}']:.2f}x"
+)
+inflation.round(1)
+
+# %% [markdown]
+# - **Every number is inflated**, NDCG more than hit rate: sampled hit rates are
+#   5.0 to 6.8 times the full-ranking ones and sampled NDCG 7.5 to 9.6 times. Popularity's
+#   hit rate is 0.34 against 100 sampled negatives and 0.052 against the catalogue.
+# - **Here the order survives, but the gaps shrink**: `MultiBehaviorGCN` leads popularity
+#   by 1.66× in full NDCG@10 (0.0303 against 0.0182) and by 1.39× sampled (0.2428 against
+#   0.1750). Krichene and Rendle show that with other models and data the order itself
+#   can flip; on this data it did not — yet from the sampled table alone nobody could
+#   tell how far apart the models really are, or how small every absolute number is.
+
+# %% [markdown]
+# ## Summary
+# - All six accuracy metrics come from one hit matrix; the kit's versions equal the
+#   written-out ones here and PyTorch Geometric's in the tests.
+# - Evaluate by full ranking over the catalogue with the history excluded, report the
+#   conventions, and put every model — baselines included — through the same code.
+# - Look past accuracy: coverage, novelty and exposure show who gets recommended.
+# - Sampled metrics inflate every number and can reorder models: do not compare models
+#   with them.
+#
+# ## Exercises
+# 1. Set `NUM_SAMPLED_NEGATIVES = 1000`. How far do the sampled numbers move toward the
+#    full-ranking ones?
+# 2. Give `ItemKNN` `top_neighbours=50`. What happens to its accuracy and its coverage?
+# 3. Compute the table for the **validation** day. Is the order of the models the same?
+#
+# Next: **05 · Cold start** serves the shoppers and items this notebook left out.

@@ -1,0 +1,494 @@
+# %% [markdown]
+# # 06 · Similar items: "you may also like", and fast retrieval
+#
+# A product page shows items *similar to this one*. A trained recommender already holds
+# what it needs: every item has a vector, and items whose vectors point the same way are
+# bought by the same kind of shopper. This notebook turns item vectors into similar-item
+# lists, checks them against what shoppers did on a day the model never saw, puts them
+# beside plain co-occurrence counting, and then makes the lookup fast with approximate
+# nearest-neighbour indexes.
+#
+# **What you will learn**
+# - similar items from a GNN's item embeddings, by cosine or inner product, and the
+#   co-occurrence baseline ("shoppers who engaged with this also engaged with ...");
+# - a leak-free way to evaluate similar-item lists: held-out co-engagement, full ranking,
+#   with standard errors — and how a looser definition hands the win to popularity;
+# - reading a list with the items' category, brand and price beside it;
+# - exact top-k against faiss's IVF and HNSW indexes and PyG's `MIPSKNNIndex`: recall
+#   against exact, milliseconds per query, memory.
+#
+# **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
+# **Runtime**: ~26 s on a 2-core CPU (measured).
+# **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
+# one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+import torch.nn.functional as F
+from IPython.display import display
+from torch_geometric.nn.pool import MIPSKNNIndex
+
+from gnnrec_utils import retrieval
+from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.models import LightGCN, MultiBehaviorGCN, topk_excluding
+from gnnrec_utils.retrieval import METRICS
+from gnnrec_utils.sampling import intent_positives
+from gnnrec_utils.split import TARGET_BEHAVIORS, temporal_split
+from gnnrec_utils.training import TrainConfig, train
+from gnnrec_utils.utils import check_versions, set_seed
+
+versions = check_versions()  # warns where a version differs from the tested one
+sns.set_theme(style="whitegrid", context="notebook")
+
+# %% tags=["parameters"]
+SEED = 0
+DATA = "../data/shop"
+TOP_K = 10
+HELD_OUT = "test"  # the day the lists are judged on
+QUERY_ITEM = 828  # the product page of section 3
+NLIST, NPROBE = 64, 4  # IVF: cells, and cells searched per query
+HNSW_M, EF_SEARCH = 16, 16
+set_seed(SEED)
+
+# %% [markdown]
+# ## 1 Item vectors from a trained GNN
+# The shop, its temporal split, and the two GNNs of notebooks 03 and 04 trained with the
+# same recipe (BPR on the training fav/cart/buy pairs, early stopping on validation
+# NDCG@10). Only the item half of `get_embedding()` is needed here.
+
+# %%
+shop = load_shop(DATA)
+split = temporal_split(shop)
+n_u, n_i = split.num_users, split.num_items
+positives = intent_positives(split.train, n_u, n_i)
+config = TrainConfig(lr=0.01, patience=4, top_k=TOP_K, seed=SEED)
+user_codes, user_cards = user_attribute_codes(shop.users)
+item_codes, item_cards = item_attribute_codes(shop.items)
+
+
+# %%
+def item_vectors(make):
+    set_seed(SEED)
+    model = make()
+    train(model, split, positives, config, progress=False)
+    with torch.no_grad():
+        return model.get_embedding()[1]
+
+
+adjs = {
+    b: normalized_adjacency(split.train[split.train.behavior == b], n_u, n_i) for b in BEHAVIORS
+}
+item_emb = {
+    "MultiBehaviorGCN": item_vectors(
+        lambda: MultiBehaviorGCN(adjs, user_codes, item_codes, user_cards, item_cards, num_layers=2)
+    ),
+    "LightGCN": item_vectors(
+        lambda: LightGCN(normalized_adjacency(split.train, n_u, n_i), n_u, n_i)
+    ),
+}
+{name: tuple(e.shape) for name, e in item_emb.items()}
+
+
+# %% [markdown]
+# ## 2 Similar items from embeddings
+# For a query item $q$, rank every other item $i$ by $s(q, i)$ and keep the top $K$:
+# - **cosine**, $s = e_q^\top e_i / (\lVert e_q\rVert \lVert e_i\rVert)$: the direction
+#   only, so a rarely seen item can be the nearest neighbour of a best-seller;
+# - **inner product** ("dot"), $s = e_q^\top e_i$: the score a shopper sitting at $e_q$
+#   would give $i$. Popular items have longer vectors in BPR-trained models, so it leans
+#   toward them.
+#
+# The item itself always scores high (cosine 1 with itself), so it is excluded — the same
+# way notebook 04 excluded a shopper's history, with `topk_excluding`:
+
+
+# %%
+# saved as gnnrec_utils.retrieval.similar_items
+def similar_items(item_emb, queries, k, metric="cosine"):
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    emb = F.normalize(item_emb, dim=1) if metric == "cosine" else item_emb
+    queries = np.asarray(queries, dtype=np.int64)
+    itself = pd.DataFrame({"user_id": queries, "item_id": queries})
+    return topk_excluding(lambda q: emb[q] @ emb.T, queries, itself, k)
+
+
+# %% [markdown]
+# Every item's list, both ways; no item is its own neighbour:
+
+# %%
+all_items = np.arange(n_i)
+emb = item_emb["MultiBehaviorGCN"]
+lists = {metric: similar_items(emb, all_items, TOP_K, metric) for metric in METRICS}
+assert all(
+    top.shape == (n_i, TOP_K) and not (top == all_items[:, None]).any() for top in lists.values()
+)
+popularity = split.item_popularity()
+{
+    metric: f"mean training events of a listed item: {popularity[top].mean():.0f}"
+    for metric, top in lists.items()
+}
+
+# %% [markdown]
+# The **co-occurrence baseline** needs no model: count, for each pair of items, the
+# shoppers with a training event on both (`cooccurrence_counts`, page views included).
+# Raw counts favour best-sellers; dividing by $\sqrt{n_q n_i}$ gives the cosine of the
+# items' shopper sets, which is item-kNN's similarity from notebook 04.
+
+# %%
+counts = retrieval.cooccurrence_counts(split.train, n_i, n_u)
+cooc = retrieval.similar_by_scores(counts, all_items, TOP_K)
+assert torch.equal(
+    torch.diagonal(counts),
+    torch.tensor(
+        split.train.drop_duplicates(["user_id", "item_id"])
+        .groupby("item_id")
+        .size()
+        .reindex(all_items, fill_value=0)
+        .to_numpy(),
+        dtype=torch.float,
+    ),
+)
+print(
+    f"mean training events of a listed item: {popularity[cooc].mean():.0f} (catalogue mean {popularity.mean():.0f})"
+)
+
+# %% [markdown]
+# ## 3 One product page, with attributes beside
+# Why are two items similar? Put the query item's category, brand and price next to its
+# neighbours'. `QUERY_ITEM` picks the page; the table shows the model's ten (inner
+# product) beside the co-occurrence ten, and with ✓ the items that a shopper of the
+# query item went on to fav, cart or buy on the test day (section 4 defines it).
+
+# %%
+later = retrieval.co_engagement_targets(split, HELD_OUT).query("query_id == @QUERY_ITEM").item_id
+
+
+def described(items):
+    table = shop.items.loc[items, ["item_id", "category_id", "brand_id", "price"]]
+    return table.assign(
+        **{
+            "training events": popularity[items],
+            "test day": np.where(table.item_id.isin(later), "✓", ""),
+        }
+    )
+
+
+print("query item:")
+display(described([QUERY_ITEM]).drop(columns="test day").set_index("item_id"))
+side = pd.concat(
+    {
+        "MultiBehaviorGCN (dot)": described(lists["dot"][QUERY_ITEM]).reset_index(drop=True),
+        "co-occurrence": described(cooc[QUERY_ITEM]).reset_index(drop=True),
+    },
+    axis=1,
+)
+side.index = pd.RangeIndex(1, TOP_K + 1, name="rank")
+side
+
+
+# %% [markdown]
+# On this page both lists stay in the query's category, 15, and mostly at its price level.
+# The GNN's first three are all items that a shopper of item 828 went on to fav, cart or
+# buy on the test day; co-occurrence's ten hold two of them. Co-occurrence ranks the
+# category's best-sellers first (621 and 216 training events), the GNN also finds the
+# query's own brand (35) twice. Over the whole catalogue:
+
+
+# %%
+def shared(top, column):
+    values = shop.items[column].to_numpy()
+    return (values[top] == values[:, None]).mean()
+
+
+methods = {
+    "MultiBehaviorGCN cosine": lists["cosine"],
+    "MultiBehaviorGCN dot": lists["dot"],
+    "co-occurrence": cooc,
+}
+pd.DataFrame(
+    {
+        name: {"same category": shared(top, "category_id"), "same brand": shared(top, "brand_id")}
+        for name, top in methods.items()
+    }
+).T.round(3)
+
+
+# %% [markdown]
+# The GNN's neighbours nearly always share the query's category (98.9 % of them by
+# cosine, 94.9 % by inner product) and often its brand (72.9 %, 57.9 %): its item encoder
+# starts every item from its category and brand embeddings (notebook 02), so items of a
+# kind start out close. Co-occurrence keeps the category 85.5 % of the time and the brand
+# 36.1 %: shoppers browse one category per session, but also cross to related ones (the
+# shop's generator links categories such as phones and phone cases). Which of the two is *right* is what the next section measures.
+
+# %% [markdown]
+# ## 4 A leak-free test: held-out co-engagement
+# Lists are built from training data only. To judge them, look at a day they never saw
+# (`HELD_OUT`, the test day): when one shopper favs, carts or buys two items that day,
+# each new to them, the two items belong on each other's page. Every other item is a
+# candidate (full ranking), and a query item needs a training event, so every method knows it.
+
+
+# %%
+# saved as gnnrec_utils.retrieval.co_engagement_targets
+def co_engagement_targets(split, period="test", behaviors=TARGET_BEHAVIORS):
+    pairs = split.targets(period, behaviors)
+    both = pairs.rename(columns={"item_id": "query_id"}).merge(pairs, on="user_id")
+    both = both[(both.query_id != both.item_id) & both.query_id.isin(split.train.item_id.unique())]
+    return (
+        both[["query_id", "item_id"]]
+        .drop_duplicates()
+        .sort_values(["query_id", "item_id"])
+        .reset_index(drop=True)
+    )
+
+
+# %% [markdown]
+# The classic test is *co-purchases*: items bought by the same shopper. Count what each choice of
+# behaviours leaves to evaluate on:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+choices = {"buy": ("buy",), "cart or buy": ("cart", "buy"), "fav, cart or buy": TARGET_BEHAVIORS}
+relevant_by = {name: co_engagement_targets(split, HELD_OUT, b) for name, b in choices.items()}
+pd.DataFrame(
+    {
+        name: {
+            "pairs": len(r),
+            "query items": r.query_id.nunique(),
+            "median relevant per query": r.groupby("query_id").size().median(),
+        }
+        for name, r in relevant_by.items()
+    }
+).T
+
+# %% [markdown]
+# Buys alone leave few query items for one day of a 3,000-item shop, so standard
+# errors would be wide; the lists are judged on fav, cart or buy, the series' target,
+# as before. Two checks that nothing leaks: every relevant pair comes from the held-out
+# day's target pairs, and no list was computed from anything but training events.
+
+# %%
+relevant = relevant_by["fav, cart or buy"]
+targets = split.targets(HELD_OUT)
+shoppers_of = targets.groupby("item_id").user_id.apply(set)
+assert all(shoppers_of[q] & shoppers_of[i] for q, i in relevant.itertuples(index=False))
+assert split.train.timestamp.max() < split.valid_start <= split.test_start
+queries = np.sort(relevant.query_id.unique())
+len(queries)
+
+# %% [markdown]
+# ## 5 Embeddings against counting, popularity and chance
+# Each method ranks all items for each query item; Recall@10 and NDCG@10 are averaged
+# over query items, with a standard error. *Popular* shows the ten most-engaged training
+# items on every page (the query excluded); *random* scores items at random.
+
+# %%
+pop_scores = torch.tensor(popularity, dtype=torch.float).expand(n_i, n_i)
+random_scores = torch.rand(n_i, n_i, generator=torch.Generator().manual_seed(SEED))
+candidates = {
+    **{
+        f"{name} {metric}": (lambda e=e, m=metric: similar_items(e, queries, TOP_K, m))
+        for name, e in item_emb.items()
+        for metric in METRICS
+    },
+    "co-occurrence counts": lambda: retrieval.similar_by_scores(counts, queries, TOP_K),
+    "co-occurrence cosine (item-kNN)": lambda: retrieval.similar_by_scores(
+        retrieval.cosine_from_counts(counts), queries, TOP_K
+    ),
+    "popular": lambda: retrieval.similar_by_scores(pop_scores, queries, TOP_K),
+    "random": lambda: retrieval.similar_by_scores(random_scores, queries, TOP_K),
+}
+results = pd.DataFrame(
+    {
+        name: retrieval.evaluate_similar(make(), queries, relevant)
+        for name, make in candidates.items()
+    }
+).T
+results.round(4)
+
+# %%
+ax = (
+    results[f"ndcg@{TOP_K}"]
+    .sort_values()
+    .plot.barh(xerr=results[f"ndcg@{TOP_K} se"], figsize=(7, 3.4))
+)
+ax.set(
+    xlabel=f"held-out co-engagement NDCG@{TOP_K} (± 1 s.e.)", title=f"{len(queries):,} query items"
+)
+plt.show()
+
+# %% [markdown]
+# - **`MultiBehaviorGCN` by inner product leads**: NDCG@10 0.2153 and Recall@10 0.2928 —
+#   about three in ten of a query item's co-engaged items are among its ten neighbours.
+# - **Counting is close behind**: co-occurrence counts 0.2045, their cosine (item-kNN's
+#   similarity) 0.1987. The GNN's lead over counts (0.2153 against 0.2045) is smaller
+#   than two standard errors (0.0085), so on 815 query items it is not a clear win; and
+#   those standard errors are not paired, and treat
+#   query items as independent, which they are not quite (one shopper's basket makes
+#   several pairs).
+# - **Cosine or inner product depends on the model**: `MultiBehaviorGCN` gains from the
+#   inner product (0.2153 against 0.1731), LightGCN loses from it (0.1496 against 0.1785).
+#   Measure it; do not assume it.
+# - **Popularity collapses**: 0.0165, a thirteenth of the GNN's figure, though still
+#   well above random (0.0022). A similar-items slot has to be about the item.
+
+# %% [markdown]
+# ### A looser question, and why popularity wins it
+# "Items later bought by the same users" can also be read differently:
+# relevant to $q$ is whatever the shoppers who favved, carted or bought $q$ in training go
+# on to fav, cart or buy on the held-out day (`follow_up_targets`). Same methods, same metrics:
+
+# %%
+follow_up = retrieval.follow_up_targets(split, HELD_OUT)
+fu_queries = np.sort(follow_up.query_id.unique())
+fu = {
+    name: retrieval.evaluate_similar(make_top(fu_queries), fu_queries, follow_up)
+    for name, make_top in {
+        "MultiBehaviorGCN dot": lambda q: similar_items(
+            item_emb["MultiBehaviorGCN"], q, TOP_K, "dot"
+        ),
+        "co-occurrence counts": lambda q: retrieval.similar_by_scores(counts, q, TOP_K),
+        "popular": lambda q: retrieval.similar_by_scores(pop_scores, q, TOP_K),
+    }.items()
+}
+print(
+    f"{len(follow_up):,} pairs, {len(fu_queries):,} query items, "
+    f"median {follow_up.groupby('query_id').size().median():.0f} relevant per query"
+)
+pd.DataFrame(fu).T.round(4)
+
+# %% [markdown]
+# Now **popularity wins** (NDCG@10 0.0305, against 0.0177 for the GNN and 0.0126 for
+# counting); the two similarity methods score a tenth or less of what they did above. A shopper's next fav, cart or
+# buy, a day later, follows their own tastes and what is in demand more than the one
+# item $q$; the relevant set of $q$ is everything its shoppers want next, and best-sellers
+# fill it. That is the question user-to-item recommendation answers (notebooks 03 and 04).
+# For a "similar to this" slot, the item-specific co-engagement of section 4 is the test.
+
+# %% [markdown]
+# ## 6 Fast retrieval: exact against approximate
+# So far every list came from an exact scan: the query's vector against all 3,000
+# items. That is a 3,000 × 64 matrix product, which no index beats by much. At a million
+# items one scan is 64 million multiply-adds per query, and approximate nearest-neighbour
+# (ANN) indexes trade a little recall for far fewer:
+# - **IVF** (inverted file): k-means splits the vectors into `NLIST` cells; a query scans
+#   only the `NPROBE` cells whose centres score highest;
+# - **HNSW**: a layered graph linking each vector to about `2 × HNSW_M` neighbours; a query
+#   walks it greedily, keeping `EF_SEARCH` candidates.
+#
+# All indexes here search by inner product on the `MultiBehaviorGCN` vectors (the "dot"
+# lists above), and every query item's own id is dropped from its k + 1 results. The
+# exact lists are the reference.
+
+# %%
+x = emb.numpy()
+exact = lists["dot"]
+indexes = {
+    "faiss flat (exact)": retrieval.faiss_index(x, "flat"),
+    f"faiss IVF{NLIST}, nprobe {NPROBE}": retrieval.faiss_index(
+        x, "ivf", nlist=NLIST, nprobe=NPROBE, seed=SEED
+    ),
+    f"faiss HNSW M={HNSW_M}, ef {EF_SEARCH}": retrieval.faiss_index(
+        x, "hnsw", hnsw_m=HNSW_M, ef_search=EF_SEARCH
+    ),
+}
+found = {
+    name: retrieval.search_excluding_self(
+        lambda v, n, index=index: index.search(v, n)[1], x, all_items, TOP_K
+    )
+    for name, index in indexes.items()
+}
+assert (found["faiss flat (exact)"] == exact).all()
+
+# %% [markdown]
+# PyG wraps faiss as `torch_geometric.nn.pool.MIPSKNNIndex` (exact, a flat index inside).
+# Its `search` takes `exclude_links`, pairs (query row, item) never to return — here each
+# item itself:
+
+# %%
+pyg_index = MIPSKNNIndex(emb)
+itself = torch.stack([torch.arange(n_i), torch.arange(n_i)])
+found["PyG MIPSKNNIndex"] = pyg_index.search(emb, TOP_K, exclude_links=itself).index.numpy()
+indexes["PyG MIPSKNNIndex"] = pyg_index.index
+print("PyG's lists equal the exact ones:", (found["PyG MIPSKNNIndex"] == exact).all())
+
+# %% [markdown]
+# Recall against exact, milliseconds per query when all 3,000 queries go as one batch
+# (best of three passes), and the bytes of each index as faiss serialises it; *torch exact*
+# is the matrix product with `topk`, its memory the float32 matrix.
+
+# %%
+timers = {
+    name: (lambda v, index=index: index.search(v, TOP_K + 1)) for name, index in indexes.items()
+}
+timers["PyG MIPSKNNIndex"] = lambda v: pyg_index.search(torch.from_numpy(v), TOP_K + 1)
+timers = {"torch exact": lambda v: retrieval.exact_top_k(x, v, TOP_K + 1), **timers}
+found["torch exact"] = exact
+retrieval_table = pd.DataFrame(
+    {
+        name: {
+            f"recall@{TOP_K} vs exact": retrieval.recall_against_exact(found[name], exact),
+            "ms per query": retrieval.ms_per_query(timers[name], x),
+            "memory KB": (
+                x.nbytes if name == "torch exact" else retrieval.index_bytes(indexes[name])
+            )
+            / 1e3,
+        }
+        for name in timers
+    }
+).T
+assert retrieval_table[f"recall@{TOP_K} vs exact"].between(0, 1).all()
+retrieval_table.round(4)
+
+# %% [markdown]
+# - **At 3,000 items every method answers in a fraction of a millisecond per query**,
+#   the exact ones included; faiss's flat index and PyG's `MIPSKNNIndex` return exactly
+#   the lists of section 2.
+# - **The approximate indexes already miss a little**: IVF finds 98.6 % of the exact
+#   neighbours, HNSW 99.3 %, for a speed-up of at most a few times over the exact
+#   scan. HNSW's graph also makes its index about half as large again as the vectors.
+# - **At this size, search exactly.** The trade changes with the catalogue:
+#   `benchmarks/retrieval.py` runs the same indexes on a million generated vectors, where
+#   scanning every item for every query becomes the cost to cut (results in
+#   `benchmarks/README.md`).
+
+# %% [markdown]
+# ## Summary
+# - A trained GNN's item vectors give "similar items" with one matrix product, the item
+#   itself excluded; whether cosine or inner product works better is a measurement (here
+#   it flipped between the two GNNs).
+# - Judge similar-item lists leak-free: lists from training only, relevance from a later
+#   day's co-engagement, full ranking, standard errors. Here the GNN's lists (NDCG@10
+#   0.2153) edge out co-occurrence counting (0.2045) within noise, and leave popularity
+#   (0.0165) far behind.
+# - The definition decides the winner: "what will this item's shoppers want next" is a
+#   question about shoppers, and popularity wins it.
+# - Attributes beside a list show why items were matched: the GNN's neighbours share the
+#   query's category and brand far more often than co-occurrence's.
+# - At 3,000 items an exact scan takes a fraction of a millisecond per query and is the
+#   right choice; approximate indexes (IVF, HNSW) trade a little recall for speed at
+#   catalogue sizes like the million items of `benchmarks/retrieval.py`.
+#
+# ## Exercises
+# 1. Set `HELD_OUT = "valid"`. Do the methods keep their order on the other day?
+# 2. Judge the lists on buys only (`relevant_by["buy"]`). How wide do the standard errors get?
+# 3. Raise `NPROBE` to 16 and `EF_SEARCH` to 64: how much recall does each index gain, and
+#    what does it cost per query?
+# 4. Set `QUERY_ITEM = 1234`, an item with no training event. What does co-occurrence
+#    offer on its page, and what does the GNN, whose item encoder knows its category,
+#    brand and price?
+# 5. Blend the two best methods: rank by `counts` normalised per row plus the embedding's
+#    inner product. Does the blend beat both?
+#
+# Next: `benchmarks/retrieval.py` runs the same indexes on a catalogue of a million items.

@@ -1,0 +1,515 @@
+# %% [markdown]
+# # 07 · Dynamic updates: keeping a recommender current day by day
+#
+# A model trained on Monday's log serves Tuesday's shoppers. By Wednesday the graph has
+# thousands of new edges, some shoppers it never saw, and interests that moved. This
+# notebook replays the last days of the shop as a stream, one day at a time, and
+# compares four ways to take each new day in — from doing nothing to retraining from
+# scratch — on quality *and* on the seconds each costs.
+#
+# **What you will learn**
+# - how to replay a log as a stream without leaking the future: each day is scored
+#   using only the events before it;
+# - why a LightGCN-style model can take new edges in **without training**: its vectors
+#   are sums over the graph, so rebuilding the adjacency moves them;
+# - what a warm-start fine-tune and a full retrain add on top, and what they cost;
+# - what happens to shoppers who first appear after training.
+#
+# **Prerequisites**: 03 · Training and 04 · Evaluation.
+# **Runtime**: ~52 s on a 2-core CPU (measured).
+# **Source**: `07_dynamic_updates.py`, a jupytext script paired with this notebook: edit either
+# one, then rerun it with `python tools/run_notebook.py 07` (README, *Editing a notebook*).
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from gnnrec_utils import metrics
+from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.dynamic import cut_days, fit_steps
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
+from gnnrec_utils.models import ItemKNN, LightGCN, MultiBehaviorGCN, Popularity, Recommender
+from gnnrec_utils.propagation import compact_csr
+from gnnrec_utils.sampling import intent_positives
+from gnnrec_utils.split import DAY, TARGET_BEHAVIORS, temporal_split
+from gnnrec_utils.training import TrainConfig, train, warm_target_users
+from gnnrec_utils.utils import check_versions, set_seed
+
+versions = check_versions()  # warns where a version differs from the tested one
+sns.set_theme(style="whitegrid", context="notebook")
+
+# %% tags=["parameters"]
+SEED = 0
+DATA = "../data/shop"
+TOP_K = 10
+REPLAY_DAYS = 3  # the last days of the log, replayed one by one
+FINE_TUNE_STEPS = 20  # optimiser steps of the daily warm-start fine-tune
+set_seed(SEED)
+
+# %% [markdown]
+# ## 1 A log replayed as a stream
+# The bundled shop covers nine days, and the series' usual split keeps one day for the
+# test. One day cannot show how a model ages, so here the last `REPLAY_DAYS` days become
+# the stream: the model trains on the first five days, early-stops on the sixth (the
+# validation day, as in notebook 03), and is then served for three days in a row. Three
+# is a compromise: enough days to see a model age, while five remain to train on.
+# `cut_days` cuts the events from a local midnight on into one table per day.
+
+# %%
+shop = load_shop(DATA)
+split = temporal_split(shop, valid_days=1, test_days=REPLAY_DAYS)
+n_u, n_i = split.num_users, split.num_items
+days = cut_days(shop.events, split.test_start)
+assert len(days) == REPLAY_DAYS and sum(map(len, days)) == len(split.test)
+assert split.train.timestamp.max() < split.valid_start <= split.valid.timestamp.min()
+print(
+    f"train {len(split.train):,} events, validation {len(split.valid):,}, "
+    f"stream {[len(d) for d in days]}"
+)
+
+
+# %% [markdown]
+# ## 2 What each day asks for
+# A replayed day is scored exactly like notebook 04's test day, with one change: the
+# history is *everything known before that day*, and it grows as the stream goes on.
+# The day's targets are the pairs a shopper favs, carts or buys that day and had no event
+# on before — written out here:
+
+
+# %%
+# saved as gnnrec_utils.split.new_intent_pairs
+def new_intent_pairs(events, known, behaviors=TARGET_BEHAVIORS):
+    pairs = events.loc[events.behavior.isin(behaviors), ["user_id", "item_id"]]
+    seen = known[["user_id", "item_id"]].drop_duplicates()
+    merged = pairs.drop_duplicates().merge(seen, how="left", indicator=True)
+    fresh = merged[merged._merge == "left_only"]
+    return fresh[["user_id", "item_id"]].sort_values(["user_id", "item_id"]).reset_index(drop=True)
+
+
+# %% [markdown]
+# A toy day you can check by hand: shopper 0 already viewed item 5, so carting it is not
+# new; the two buys of item 7 are one pair; a page view is never a target.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+toy_known = pd.DataFrame({"user_id": [0], "item_id": [5], "behavior": ["pv"]})
+toy_day = pd.DataFrame(
+    {
+        "user_id": [0, 0, 1, 1, 2],
+        "item_id": [5, 7, 7, 7, 3],
+        "behavior": ["cart", "fav", "buy", "buy", "pv"],
+    }
+)
+new_intent_pairs(toy_day, toy_known)
+
+# %% [markdown]
+# On the real log, the last replayed day is the test day of the series' default split,
+# so both definitions must agree there:
+
+# %%
+before_last = shop.events[shop.events.timestamp < split.test_start + (REPLAY_DAYS - 1) * DAY]
+assert new_intent_pairs(days[-1], before_last).equals(temporal_split(shop).targets("test"))
+
+# %% [markdown]
+# Each day, the shoppers scored are those with a target and **at least one event before
+# the day** (`warm_target_users`). Some of them arrived *after* training: the model has never
+# seen them, and section 7 looks at them separately.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+trained_users = split.train.user_id.unique()
+known = pd.concat([split.train, split.valid], ignore_index=True)
+stream = []
+for d, day in enumerate(days):
+    targets = new_intent_pairs(day, known)
+    users = warm_target_users(targets, known)
+    stream.append(
+        {
+            "day": d + 1,
+            "events": len(day),
+            "target pairs": len(targets),
+            "scored shoppers": len(users),
+            "of them new since training": int((~np.isin(users, trained_users)).sum()),
+        }
+    )
+    known = pd.concat([known, day], ignore_index=True)
+pd.DataFrame(stream).set_index("day")
+
+# %% [markdown]
+# ## 3 The model, trained once
+# `MultiBehaviorGCN` (notebook 03), trained on the first five days with early stopping on
+# the sixth. It is the starting point of every update strategy below. `make_model` builds
+# one on the graph of whatever events it is given.
+
+# %%
+user_codes, user_cards = user_attribute_codes(shop.users)
+item_codes, item_cards = item_attribute_codes(shop.items)
+config = TrainConfig(lr=0.01, patience=4, top_k=TOP_K, seed=SEED)
+
+
+def make_model(events):
+    adjs = {b: normalized_adjacency(events[events.behavior == b], n_u, n_i) for b in BEHAVIORS}
+    return MultiBehaviorGCN(adjs, user_codes, item_codes, user_cards, item_cards, num_layers=2)
+
+
+# %%
+set_seed(SEED)
+base = make_model(split.train)
+start = time.perf_counter()
+history = train(base, split, intent_positives(split.train, n_u, n_i), config, progress=False)
+base_seconds = time.perf_counter() - start
+RETRAIN_EPOCHS = int(history[f"ndcg@{TOP_K}"].idxmax())
+print(
+    f"best validation NDCG@{TOP_K} {history[f'ndcg@{TOP_K}'].max():.4f} after {RETRAIN_EPOCHS} epochs "
+    f"({len(history)} run, {base_seconds:.1f} s)"
+)
+
+
+# %% [markdown]
+# A full retrain later has no held-out day to early-stop on (every known day is
+# training data by then), so it runs the number of epochs that was best here.
+#
+# ## 4 Taking new edges in without training
+# A `MultiBehaviorGCN` vector is its layer-0 encoding plus sums over the normalised
+# adjacency of each behaviour. The graph is a buffer, not a weight, so swapping in the
+# adjacency of everything known so far updates every vector at the cost of one sparse
+# rebuild — no gradient step:
+
+
+# %%
+# saved as gnnrec_utils.dynamic.refresh_graph
+def refresh_graph(model: Recommender, events: pd.DataFrame) -> Recommender:
+    if not isinstance(model, (LightGCN, MultiBehaviorGCN)):
+        raise TypeError(
+            f"refresh_graph needs a LightGCN or MultiBehaviorGCN, got {type(model).__name__}"
+        )
+    n_u, n_i = model.num_users, model.num_items
+    device = next(model.parameters()).device
+    if isinstance(model, LightGCN):
+        model.adj = compact_csr(normalized_adjacency(events, n_u, n_i)).to(device)
+    else:
+        for b in model.behaviors:
+            adj = normalized_adjacency(events[events.behavior == b], n_u, n_i)
+            setattr(model, f"adj_{b}", compact_csr(adj).to(device))
+    return model
+
+
+# %% [markdown]
+# Sparse tensors cannot be deep-copied, so a copy of a model is a new model on a graph
+# with the old weights loaded (`clone`). The check that matters: the trained weights with
+# a refreshed graph give exactly the vectors of a model *built* on the new graph.
+
+
+# %%
+def clone(model, events):
+    twin = make_model(events)
+    twin.load_state_dict(model.state_dict())
+    return twin
+
+
+through_day_6 = pd.concat([split.train, split.valid], ignore_index=True)
+refreshed = refresh_graph(clone(base, split.train), through_day_6)
+with torch.no_grad():
+    assert all(
+        torch.allclose(a, b)
+        for a, b in zip(refreshed.get_embedding(), clone(base, through_day_6).get_embedding())
+    )
+    moved = (refreshed.get_embedding()[0] - base.get_embedding()[0]).norm(dim=1)
+print(f"user vectors changed by the validation day's edges: {(moved > 0).sum():,} of {n_u:,}")
+
+
+# %% [markdown]
+# ## 5 Four strategies, one day at a time
+# Before day *d* is scored, every strategy takes in the events it has not seen yet (for
+# the first replayed day: the validation day), then ranks the full catalogue for the
+# day's shoppers with everything known before *d* excluded. Nothing from day *d* is used
+# before it is scored.
+#
+# | strategy | what happens each day |
+# |---|---|
+# | **frozen** | nothing: weights and graph as at the end of training |
+# | **re-propagate** | same weights, adjacency rebuilt from every known event |
+# | **fine-tune** | re-propagate, then `FINE_TUNE_STEPS` Adam steps from the current weights; half of each batch is the new day's intent pairs, half all known ones |
+# | **full retrain** | a new model from scratch on every known event, `RETRAIN_EPOCHS` epochs |
+# | popularity, item-kNN | the two baselines of notebook 04, rebuilt from every known event |
+#
+# The timer runs around each update only, not around the evaluation.
+
+
+# %%
+def fine_tune(model, known, new_events, d):
+    refresh_graph(model, known)
+    generator = torch.Generator().manual_seed(SEED + d)
+    fit_steps(
+        model,
+        intent_positives(known, n_u, n_i),
+        FINE_TUNE_STEPS,
+        config,
+        generator,
+        recent=intent_positives(new_events, n_u, n_i),
+    )
+    return model
+
+
+def retrain(known, d):
+    set_seed(SEED)
+    model, positives = make_model(known), intent_positives(known, n_u, n_i)
+    steps = RETRAIN_EPOCHS * math.ceil(len(positives) / config.batch_size)
+    fit_steps(model, positives, steps, config, torch.Generator().manual_seed(SEED + d))
+    return model
+
+
+# %%
+def update_all(models, known, new_events, d):
+    updates = {
+        "frozen": lambda: models["frozen"],
+        "re-propagate": lambda: refresh_graph(models["re-propagate"], known),
+        "fine-tune": lambda: fine_tune(models["fine-tune"], known, new_events, d),
+        "full retrain": lambda: retrain(known, d),
+        "popularity": lambda: Popularity(np.bincount(known.item_id, minlength=n_i), n_u),
+        "item-kNN": lambda: ItemKNN(interaction_matrix(known, n_u, n_i)),
+    }
+    seconds = {}
+    for name, update in updates.items():
+        start = time.perf_counter()
+        models[name] = update()
+        seconds[name] = time.perf_counter() - start
+    return seconds
+
+
+# %% [markdown]
+# The replay itself: update, score, then let the day become history.
+
+# %%
+models = {
+    "frozen": base,
+    "re-propagate": clone(base, split.train),
+    "fine-tune": clone(base, split.train),
+}
+known, new_events = through_day_6, split.valid
+rows, per_user = [], {}
+for d, day in enumerate(days):
+    seconds = update_all(models, known, new_events, d)
+    targets = new_intent_pairs(day, known)
+    users = warm_target_users(targets, known)
+    for name, model in models.items():
+        top = model.recommend(users, TOP_K, exclude=known)
+        recall, ndcg = metrics.per_user_recall_ndcg(top, users, targets)
+        per_user[name, d + 1] = pd.Series(ndcg, index=users)
+        rows.append(
+            {
+                "day": d + 1,
+                "strategy": name,
+                f"ndcg@{TOP_K}": ndcg.mean(),
+                "se": ndcg.std(ddof=1) / np.sqrt(len(ndcg)),
+                f"recall@{TOP_K}": recall.mean(),
+                "update seconds": seconds[name],
+            }
+        )
+    assert known.timestamp.max() < day.timestamp.min()  # scored on events before the day only
+    known, new_events = pd.concat([known, day], ignore_index=True), day
+results = pd.DataFrame(rows)
+
+# %% [markdown]
+# ## 6 Quality and cost, day by day
+# Per day and strategy: NDCG@10 over the day's shoppers, its standard error across them,
+# and the seconds the update took on the machine that ran this notebook.
+
+# %%
+order = list(models)
+by_day = results.pivot(
+    index="strategy", columns="day", values=[f"ndcg@{TOP_K}", "se", "update seconds"]
+)
+by_day.reindex(order).round(4)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+for name, g in results.groupby("strategy", sort=False):
+    axes[0].errorbar(
+        g.day + 0.04 * (order.index(name) - 2.5),
+        g[f"ndcg@{TOP_K}"],
+        yerr=g.se,
+        marker="o",
+        capsize=3,
+        label=name,
+    )
+axes[0].set(xlabel="replayed day", ylabel=f"NDCG@{TOP_K} (± 1 s.e.)", xticks=results.day.unique())
+paid = results[results.strategy != "frozen"]
+sns.lineplot(
+    data=paid,
+    x="day",
+    y="update seconds",
+    hue="strategy",
+    hue_order=order[1:],
+    palette=sns.color_palette()[1 : len(order)],
+    marker="o",
+    ax=axes[1],
+)
+axes[1].set(
+    yscale="log",
+    xlabel="replayed day",
+    ylabel="update seconds (log)",
+    xticks=results.day.unique(),
+    title="frozen: 0 s, not drawn",
+)
+axes[1].get_legend().remove()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(order), fontsize=9)
+fig.subplots_adjust(bottom=0.27, wspace=0.3)
+
+
+# %% [markdown]
+# The days differ — day 1 is the easiest for every strategy — and one standard error
+# of a day's NDCG is about 0.004, as large as some of the gaps. So compare strategies on
+# the **same shoppers**: the mean per-shopper difference between two strategies over all
+# three days, with the standard error of that paired difference. `NDCG gain` below is
+# each strategy's gain over the frozen model.
+
+
+# %%
+def paired_gain(name, reference="frozen", users=None):
+    diff = pd.concat([per_user[name, d] - per_user[reference, d] for d in results.day.unique()])
+    diff = diff if users is None else diff[diff.index.isin(users)]
+    return {"NDCG gain": diff.mean(), "se": diff.std(ddof=1) / np.sqrt(len(diff))}
+
+
+summary = pd.DataFrame(
+    {
+        name: {
+            f"mean ndcg@{TOP_K}": g[f"ndcg@{TOP_K}"].mean(),
+            **paired_gain(name),
+            "mean update seconds": g["update seconds"].mean(),
+        }
+        for name, g in results.groupby("strategy", sort=False)
+    }
+).T
+day_ndcg = by_day[f"ndcg@{TOP_K}"]
+print(
+    "re-propagate − frozen, by day:",
+    (day_ndcg.loc["re-propagate"] - day_ndcg.loc["frozen"]).round(4).tolist(),
+)
+print(
+    f"share of the full retrain's gain that re-propagation recovers: "
+    f"{summary.loc['re-propagate', 'NDCG gain'] / summary.loc['full retrain', 'NDCG gain']:.0%}"
+)
+summary.round(4)
+
+# %% [markdown]
+# The three comparisons the choice below rests on, each paired over the same shoppers:
+
+# %%
+pairs = [("fine-tune", "re-propagate"), ("full retrain", "fine-tune"), ("full retrain", "item-kNN")]
+pd.DataFrame({f"{a} over {b}": paired_gain(a, b) for a, b in pairs}).T.round(4)
+
+# %% [markdown]
+# - **Re-propagation is nearly free and clearly helps.** Rebuilding the graph took under
+#   a second a day and raised NDCG@10 by 0.0056 ± 0.0014 over the frozen model — four
+#   standard errors — without a single gradient step.
+# - **The short fine-tune adds nothing measurable on top.** Its gain over re-propagation
+#   is 0.0007 ± 0.0016 — indistinguishable from zero — while its update costs several
+#   times as much.
+# - **The full retrain is the best strategy on every day** (0.0455, 0.0370, 0.0393) and
+#   gains 0.0136 ± 0.0022 over the frozen model, more than twice what re-propagation
+#   gains, for tens of times its update seconds. Part of its edge is data the base
+#   weights never learned: the base model held the validation day out for early
+#   stopping; the retrain trains on it for every epoch, the fine-tune for a few steps.
+# - **Item-kNN, rebuilt daily**, averages 0.0302, between the frozen and the
+#   re-propagated GNN; popularity trails everything (0.0188).
+# - **The frozen model drops every day** (0.0325, 0.0269, 0.0212), but so does the
+#   re-propagated one, and the gap between them stays about the same (0.0056, 0.0052,
+#   0.0061): within three days there is no sign of the frozen model falling further behind.
+
+# %% [markdown]
+# ## 7 Shoppers who arrived after training
+# A shopper whose first event came after the training days has **no trained ID vector**:
+# `MultiBehaviorGCN` initialised it at random and no gradient ever reached it. What the
+# frozen model gives them is their layer-0 encoding — attributes plus that untrained ID
+# vector — divided by the number of layers plus one, because their row of the training
+# adjacency is empty:
+
+# %%
+late = np.setdiff1d(through_day_6.user_id.unique(), trained_users)
+with torch.no_grad():
+    layer0 = base.user_encoder(base.user_codes[late], torch.as_tensor(late)) / (base.num_layers + 1)
+    assert torch.allclose(base.get_embedding()[0][late], layer0)
+    assert not torch.allclose(models["re-propagate"].get_embedding()[0][late], layer0)
+print(
+    f"{len(late)} shoppers arrived on the validation day; the frozen model ranks them by attributes and noise"
+)
+
+# %% [markdown]
+# Re-propagation gives them their neighbours' trained item vectors through the new
+# edges, which is also what any LightGCN-style model without attributes would depend on
+# entirely. How the strategies do on these shoppers, pooled over the three days:
+
+# %%
+arrived = np.setdiff1d(shop.events.user_id.unique(), trained_users)
+new_rows = {}
+for name in order:
+    scores = pd.concat([s[s.index.isin(arrived)] for (m, _), s in per_user.items() if m == name])
+    gain = paired_gain(name, users=arrived)
+    new_rows[name] = {
+        "shopper-days": len(scores),
+        f"ndcg@{TOP_K}": scores.mean(),
+        "gain over frozen": gain["NDCG gain"],
+        "se of gain": gain["se"],
+    }
+pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
+
+# %% [markdown]
+# - The frozen model serves them at about the level of popularity (0.0342 against
+#   0.0300, a gap well inside the noise): whatever its attribute encoders learned does
+#   not show beyond popularity here, and the ID part of their vector is untrained noise
+#   (exercise 4).
+# - Every update strategy points the same way as for everyone else, with larger gains —
+#   re-propagation +0.0158, the full retrain +0.0344 — but 157 shopper-days are few: only
+#   the retrain's gain exceeds two standard errors (± 0.0157), and the strategies cannot
+#   be ranked against each other for these shoppers.
+
+# %% [markdown]
+# ## 8 Which to use when
+# Read from the measurements above:
+# - **Re-propagate whenever new events arrive.** It is the cheapest update that uses
+#   them (under a second a day here), it recovers about 41 % of the full retrain's gain
+#   (0.0056 of 0.0136), and it is what gives shoppers who arrived after training a vector
+#   made from their own events.
+# - **Skip a short warm-start fine-tune** at these settings: `FINE_TUNE_STEPS` steps cost
+#   several times as much as re-propagation and moved NDCG@10 by 0.0007 ± 0.0016 over it.
+# - **Retrain from scratch as often as the budget allows.** It was the best strategy on
+#   every day, 0.0073 ± 0.0017 ahead of the fine-tune and 0.0104 ± 0.0027 ahead of the
+#   item-kNN baseline. Its cost grows with the whole log times the epochs,
+#   re-propagation's only with the graph: retrain on a schedule and re-propagate in
+#   between (exercise 3 measures how much of a retrain's gain that keeps).
+# - **Do not serve a frozen GNN**: it was the weakest GNN strategy on every day and fell
+#   below the daily-rebuilt item-kNN on two of the three (0.0269 against 0.0302 on
+#   average, a gap of 0.0032 ± 0.0026, within noise).
+
+# %% [markdown]
+# ## Summary
+# - Replay a log as a stream by cutting it at local midnights and scoring each day with
+#   only the events before it; the history to exclude grows every day.
+# - A LightGCN-style model's graph is data: rebuilding the adjacency from new events
+#   (`refresh_graph`) updates every vector with no training.
+# - Compare strategies on the same shoppers (paired differences with a standard error),
+#   not on day means whose noise is as large as the effect.
+# - Here re-propagation bought about 41 % of a full retrain's gain for a small fraction
+#   of its seconds; a short fine-tune bought nothing measurable beyond it.
+#
+# ## Exercises
+# 1. Set `FINE_TUNE_STEPS = 5`, then `100`. Does a longer fine-tune catch up with the
+#    full retrain, and at what cost?
+# 2. Re-propagate with only the last two days of events instead of all of them. Is a
+#    short memory better or worse for the next day?
+# 3. Retrain only on day 1 and re-propagate on days 2 and 3. How much of the retrain's
+#    gain survives?
+# 4. Set the ID vectors of shoppers absent from training to zero (they were never
+#    trained) and score the frozen model on them again: does the noise cost anything?

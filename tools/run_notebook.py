@@ -1,0 +1,142 @@
+"""Execute notebooks from their sources and record how long each took.
+
+Each notebook of the series is written as a jupytext percent script,
+``notebooks/NN_name.py``, paired with ``notebooks/NN_name.ipynb`` (``notebooks/jupytext.toml``).
+This script runs the script's cells top to bottom in a fresh kernel, from the notebooks
+folder, and then:
+
+- refuses outputs a learner should not see (an unexpected error, text on stderr, a path
+  of this machine);
+- writes the measured runtime into the notebook's opening cell (``**Runtime**: ~N s``),
+  in both files of the pair, into ``notebooks/runtimes.json`` and into the README's table;
+- writes the ``.ipynb`` without widget state or execution timestamps, so that a rebuild
+  changes only what the run changed.
+
+Usage, from the repository root::
+
+    python tools/run_notebook.py 03            # one notebook, by number, name or path
+    python tools/run_notebook.py --all         # the whole series, in order
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+RECORD = NOTEBOOKS / "runtimes.json"
+README = ROOT / "README.md"
+RUNTIME = re.compile(r"(\*\*Runtime\*\*: ~)(\d+)( s)")
+MACHINE_PATH = re.compile(r"/(?:work|tmp|root|home|usr|opt)/[A-Za-z0-9_.-]+")
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def sources(names: list[str]) -> list[Path]:
+    """The ``.py`` source of each notebook named by number (``03``), stem or path."""
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+    if not names:
+        return every
+    found = []
+    for name in names:
+        stem = Path(name).stem
+        match = [p for p in every if p.stem == stem or p.stem.split("_")[0] == stem]
+        if len(match) != 1:
+            sys.exit(f"no single notebook source matches {name!r} in {NOTEBOOKS.name}/")
+        found += match
+    return found
+
+
+def execute(source: Path, timeout: int) -> tuple[nbformat.NotebookNode, float]:
+    """The notebook of ``source``, executed in a fresh kernel; and the wall seconds it took."""
+    nb = jupytext.read(source)
+    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL["name"],
+        store_widget_state=False,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Outputs that must not be committed: stray errors, stderr, machine paths."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        expected_error = "raises-exception" in cell.metadata.get("tags", [])
+        for out in cell.get("outputs", []):
+            shown = json.dumps(out)
+            if out.get("output_type") == "error" and not expected_error:
+                found.append(f"cell {i}: an error ({out.get('ename')}: {out.get('evalue')})")
+            if out.get("name") == "stderr":
+                found.append(f"cell {i}: text on stderr: {out.get('text', '')[:200]!r}")
+            if path := MACHINE_PATH.search(shown):
+                found.append(f"cell {i}: a path of this machine, {path.group(0)}")
+    return found
+
+
+def clean(nb: nbformat.NotebookNode) -> None:
+    """Drop what changes from run to run without changing what a reader sees."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+
+
+def set_runtime(text: str, seconds: int, where: Path) -> str:
+    """``text`` with its ``**Runtime**: ~N s`` line set to ``seconds``."""
+    if not RUNTIME.search(text):
+        sys.exit(f"{where.name}: the opening cell has no '**Runtime**: ~N s' line")
+    return RUNTIME.sub(rf"\g<1>{seconds}\g<3>", text, count=1)
+
+
+def record(stem: str, seconds: float) -> None:
+    """Store the measured runtime in ``notebooks/runtimes.json`` and the README's table."""
+    runtimes = json.loads(RECORD.read_text()) if RECORD.exists() else {}
+    runtimes[stem] = round(seconds, 1)
+    RECORD.write_text(json.dumps(dict(sorted(runtimes.items())), indent=2) + "\n")
+    row = re.compile(rf"^(\| {stem[:2]} \| \[`{stem}`\].*\| ~)\d+( s \|)$", re.MULTILINE)
+    readme = README.read_text()
+    if not row.search(readme):
+        sys.exit(f"README.md: no row of the series table for {stem}")
+    README.write_text(row.sub(rf"\g<1>{round(seconds)}\g<2>", readme))
+
+
+def run(source: Path, timeout: int) -> None:
+    """Execute one notebook and write its pair, its runtime record and the README row."""
+    nb, seconds = execute(source, timeout)
+    if found := problems(nb):
+        sys.exit(f"{source.stem}: not written, because of\n  " + "\n  ".join(found))
+    clean(nb)
+    nb.cells[0].source = set_runtime(nb.cells[0].source, round(seconds), source)
+    source.write_text(set_runtime(source.read_text(), round(seconds), source))
+    nbformat.write(nb, source.with_suffix(".ipynb"))
+    record(source.stem, seconds)
+    print(f"{source.stem}: executed in {seconds:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="notebooks by number, name or path")
+    parser.add_argument("--all", action="store_true", help="every notebook of the series")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    args = parser.parse_args()
+    if not args.names and not args.all:
+        parser.error("name a notebook, or pass --all")
+    for source in sources(args.names):
+        run(source, args.timeout)
+
+
+if __name__ == "__main__":
+    main()
