@@ -44,8 +44,40 @@ def item_attribute_codes(items: pd.DataFrame, num_bands: int = 10) -> tuple[Tens
     )
 
 
+def check_codes(codes: Tensor, cardinalities: list[int], name: str) -> None:
+    """Raise a ``ValueError`` naming ``name`` unless ``codes`` fits ``cardinalities``.
+
+    Args:
+        codes: attribute codes, one row per node and one column per attribute (no
+            column at all for nodes without attributes).
+        cardinalities: the number of codes of each attribute.
+        name: the argument's name, for the message (``"user_codes"``).
+    """
+    if codes.dim() != 2 or codes.dtype not in (torch.int32, torch.int64):
+        raise ValueError(
+            f"{name}: expected a 2-D integer tensor, got {codes.dtype} {tuple(codes.shape)}"
+        )
+    if codes.shape[1] != len(cardinalities):
+        raise ValueError(
+            f"{name}: {codes.shape[1]} columns, but {len(cardinalities)} cardinalities given"
+        )
+    for j, cardinality in enumerate(cardinalities):
+        column = codes[:, j]
+        if len(column) and (column.min() < 0 or column.max() >= cardinality):
+            raise ValueError(
+                f"{name}: column {j} must hold codes 0..{cardinality - 1}, "
+                f"found {int(column.min())}..{int(column.max())}"
+            )
+
+
 class AttributeEncoder(nn.Module):
     """Sum of one learned embedding per categorical attribute.
+
+    An attribute with a single code gets no table and adds nothing: it is the same for
+    every node, so it tells none apart, and its one vector, shared by every node, would act
+    as an offset that graph propagation turns into a popularity feature which every
+    training sample pulls on (issue 15). A dataset without attributes can then pass one
+    constant column and get the model without attributes.
 
     Args:
         cardinalities: number of codes of each attribute.
@@ -54,7 +86,11 @@ class AttributeEncoder(nn.Module):
 
     def __init__(self, cardinalities: list[int], embedding_dim: int):
         super().__init__()
-        self.tables = nn.ModuleList(nn.Embedding(c, embedding_dim) for c in cardinalities)
+        self.embedding_dim = embedding_dim
+        self.columns = [j for j, c in enumerate(cardinalities) if c > 1]
+        self.tables = nn.ModuleList(
+            nn.Embedding(cardinalities[j], embedding_dim) for j in self.columns
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -62,8 +98,11 @@ class AttributeEncoder(nn.Module):
             nn.init.normal_(table.weight, std=0.1)
 
     def forward(self, codes: Tensor) -> Tensor:
-        """``codes``: (n, num_attributes) LongTensor → (n, embedding_dim)."""
-        return sum(table(codes[:, j]) for j, table in enumerate(self.tables))
+        """``codes``: (n, num_attributes) LongTensor → (n, embedding_dim); zeros when no
+        attribute has two codes or more."""
+        if not self.tables:
+            return torch.zeros(len(codes), self.embedding_dim, device=codes.device)
+        return sum(table(codes[:, j]) for j, table in zip(self.columns, self.tables, strict=True))
 
 
 class NodeEncoder(nn.Module):

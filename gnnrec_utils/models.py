@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from gnnrec_utils.encoders import NodeEncoder
+from gnnrec_utils.encoders import NodeEncoder, check_codes
 from gnnrec_utils.propagation import compact_csr, lightgcn_embedding, propagate
 
 NO_PAIRS = pd.DataFrame(
@@ -329,7 +329,9 @@ class MultiBehaviorGCN(Recommender):
 
     Args:
         adjs: one normalised adjacency per behaviour, ``{behavior: adj}``.
-        user_codes, item_codes: attribute codes, (num_users, a) and (num_items, b).
+        user_codes, item_codes: attribute codes, (num_users, a) and (num_items, b); a
+            dataset without attributes passes ``a = 0`` columns. A column with a single
+            code adds nothing (see :class:`~gnnrec_utils.encoders.AttributeEncoder`).
         user_cardinalities, item_cardinalities: number of codes of each attribute.
         embedding_dim: vector size. (default: 64)
         num_layers: propagation layers. (default: 2)
@@ -352,8 +354,16 @@ class MultiBehaviorGCN(Recommender):
         user_ids: bool | None = None,
     ):
         super().__init__(len(user_codes), len(item_codes))
+        check_codes(user_codes, user_cardinalities, "user_codes")
+        check_codes(item_codes, item_cardinalities, "item_codes")
         self.behaviors = list(adjs)
         for b, adj in adjs.items():
+            if adj.shape != (self.num_users + self.num_items,) * 2:
+                raise ValueError(
+                    f"adjs[{b!r}]: expected a square adjacency over {self.num_users} users "
+                    f"+ {self.num_items} items (the rows of user_codes and item_codes), "
+                    f"got {tuple(adj.shape)}"
+                )
             self.register_buffer(f"adj_{b}", compact_csr(adj), persistent=False)
         self.register_buffer("user_codes", user_codes, persistent=False)
         self.register_buffer("item_codes", item_codes, persistent=False)
