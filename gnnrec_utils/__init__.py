@@ -25,6 +25,7 @@ from gnnrec_utils.datasets import (
     load_movielens,
     load_retailrocket,
     load_taobao_userbehavior,
+    load_tmall,
 )
 from gnnrec_utils.io.errors import DataFormatError, MissingFileError
 
@@ -38,4 +39,5 @@ __all__ = [
     "load_retailrocket",
     "load_shop",
     "load_taobao_userbehavior",
+    "load_tmall",
 ]

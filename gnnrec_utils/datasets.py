@@ -1,12 +1,15 @@
 """Public datasets in their official formats, loaded into the kit's tables.
 
-Four loaders, one result type:
+Five loaders, one result type:
 
 * :func:`load_movielens` — MovieLens 100K, 1M, latest(-small), 20M, 25M, 32M;
 * :func:`load_taobao_userbehavior` — Taobao's ``UserBehavior.csv`` (Tianchi 649);
 * :func:`load_amazon_reviews` — Amazon Reviews 2014 / 2018 (JSON lines or the
   ratings-only CSVs) and 2023 (JSON lines);
-* :func:`load_retailrocket` — RetailRocket's ``events.csv`` and item properties.
+* :func:`load_retailrocket` — RetailRocket's ``events.csv`` and item properties;
+* :func:`load_tmall` — the Tmall multi-behaviour benchmark files (``buy.txt``,
+  ``collect.txt``, ``cart.txt``, ``validation.txt``, ``test.txt``, ``count.txt``),
+  which carry no timestamps: their held-out periods come in an extra ``period`` column.
 
 Each returns a :class:`~gnnrec_utils.data.Dataset`, as :func:`~gnnrec_utils.data.load_shop`
 does: ``events`` in the UserBehavior schema (``user_id, item_id, category_id, behavior,
@@ -55,9 +58,10 @@ and an 8-byte timestamp per kept event. A problem in a file stops the load with 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -1092,3 +1096,137 @@ def _rr_categories(files: list[Path], block_bytes: int) -> pd.Series:
         return pd.Series(dtype=np.int64)
     table = pd.concat(found, ignore_index=True).sort_values(["itemid", "timestamp"], kind="stable")
     return table.drop_duplicates("itemid", keep="last").set_index("itemid")["value"]
+
+
+# ---------------------------------------------------------------- Tmall (multi-behaviour)
+
+#: Tmall's files: the behaviour each holds and the period it belongs to.
+TMALL_FILES = (
+    ("buy.txt", "buy", "train"),
+    ("collect.txt", "fav", "train"),
+    ("cart.txt", "cart", "train"),
+    ("validation.txt", "buy", "valid"),
+    ("test.txt", "buy", "test"),
+)
+#: The values of the ``period`` column, in time order.
+TMALL_PERIODS = ("train", "valid", "test")
+_TMALL_COUNT = (
+    'one JSON object {"user": <number of users>, "item": <number of items>}, '
+    "each a positive integer"
+)
+
+
+def _tmall_counts(folder: Path) -> tuple[int, int]:
+    """The numbers of users and items that ``count.txt`` gives (ids run from 1 to them)."""
+    path = folder / "count.txt"
+    check_file(path, _TMALL_COUNT)
+    text = path.read_text(encoding="utf-8", errors="replace").strip()
+    try:
+        counts = json.loads(text)
+    except ValueError:
+        counts = None
+    if not isinstance(counts, dict) or not all(
+        _positive_int(counts.get(k)) for k in ("user", "item")
+    ):
+        found = repr(text[:80]) if text else "an empty file"
+        raise DataFormatError(path, 1 if text else None, _TMALL_COUNT, found)
+    return counts["user"], counts["item"]
+
+
+def _positive_int(value) -> bool:
+    """True for an integer (not a bool) of at least 1."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _tmall_format(num_users: int, num_items: int) -> FileFormat:
+    """A ``user item`` file whose ids run from 1 to the counts of ``count.txt``."""
+    return FileFormat(
+        "(user, item) pairs, one per line",
+        ("user_id", "item_id"),
+        (
+            Integer(f"a user id from 1 to {num_users} (count.txt)", 1, num_users),
+            Integer(f"an item id from 1 to {num_items} (count.txt)", 1, num_items),
+        ),
+        sep=" ",
+        sep_name="space",
+    )
+
+
+def load_tmall(path: PathLike, *, verbose: bool = True) -> Dataset:
+    """Tmall's multi-behaviour benchmark: one ``user item`` pair per line, ids from 1.
+
+    The folder holds ``buy.txt`` (training purchases), ``collect.txt`` (favourites),
+    ``cart.txt`` (add-to-carts), ``validation.txt`` and ``test.txt`` (held-out purchases)
+    and ``count.txt``, the JSON object ``{"user": U, "item": I}``: user ids run from 1
+    to U and item ids from 1 to I. The files are read in that order, each in file order.
+
+    **The files have no timestamps**: every event gets ``timestamp`` 0, and the period
+    its file belongs to goes into an extra column ``period`` (``"train"`` for the three
+    training files, ``"valid"``, ``"test"``): :func:`gnnrec_utils.split.period_split`
+    turns it into the series' split. Held-out purchases are ``buy`` events. There are
+    no attributes: ``users`` and ``items`` hold the ids only, and every item has the one
+    category ``"unknown"`` (``category_id`` 0). Ids are remapped to ``0..n-1`` over the
+    users and items that have an event (ascending original ids, kept in
+    ``Dataset.user_ids`` / ``item_ids``); the report says how many of ``count.txt``'s do.
+    Rows repeated within one file and period are dropped and counted, as other loaders do.
+
+    Args:
+        path: the folder, or any file in it.
+        verbose: print the report.
+
+    Returns:
+        A :class:`~gnnrec_utils.data.Dataset` whose events have the extra column ``period``.
+
+    Raises:
+        MissingFileError: ``count.txt`` or one of the five files is not there.
+        DataFormatError: naming the file, the line and what was expected: a line without
+            two space-separated fields, an id that is not an integer or lies outside
+            ``1..count``, an empty file, a ``count.txt`` that is not the object above.
+    """
+    folder = find_file(path, ("count.txt",), "Tmall's count.txt").parent
+    num_users, num_items = _tmall_counts(folder)
+    fmt = _tmall_format(num_users, num_items)
+    collector = _Collector(f"Tmall ({folder.name})", _Options(verbose=False))
+    for name, behavior, period in TMALL_FILES:
+        for line, frame in read_blocks(folder / name, fmt):
+            _add_tmall(collector, folder / name, line, frame, behavior, period)
+    data = _tmall_periods(collector.finish(), num_users, num_items)
+    if verbose:
+        print(data.report.to_string(index=False))
+    return data
+
+
+def _add_tmall(
+    collector: _Collector, file: Path, line: int, frame: pd.DataFrame, behavior: str, period: str
+) -> None:
+    """Add a block of one file. While collecting, the period's index stands in the
+    timestamp column, so that the same pair in two periods is not a duplicate."""
+    n = len(frame)
+    collector.add(
+        file,
+        line,
+        frame.user_id.to_numpy(),
+        frame.item_id.to_numpy(),
+        np.full(n, UNKNOWN, dtype=object),
+        np.full(n, BEHAVIORS.index(behavior), dtype=np.int8),
+        np.full(n, TMALL_PERIODS.index(period), dtype=np.int64),
+    )
+
+
+def _tmall_periods(data: Dataset, num_users: int, num_items: int) -> Dataset:
+    """The period's index moved from ``timestamp`` to ``period``; timestamps 0; reported."""
+    events = data.events
+    period = pd.Categorical.from_codes(events.timestamp.to_numpy(), TMALL_PERIODS)
+    events = events.assign(timestamp=np.zeros(len(events), dtype=np.int64), period=period)
+    rows = [
+        (
+            "count.txt",
+            None,
+            f"{data.num_users:,} of its {num_users:,} users and {data.num_items:,} of its "
+            f"{num_items:,} items have an event",
+        ),
+        ("periods", len(events), "no timestamps in the files: timestamp 0, period from the file"),
+    ]
+    extra = pd.DataFrame(rows, columns=list(REPORT_COLUMNS)).astype({"rows": "Int64"})
+    report = pd.concat([data.report, extra], ignore_index=True)
+    return replace(data, events=events, report=report)

@@ -234,3 +234,38 @@ def stratified_split(
     per_row = np.repeat(n_train, counts)[np.argsort(order)]
     in_train = rank < per_row
     return ratings[in_train], ratings[~in_train]
+
+
+#: The values of a ``period`` column, in time order (see :func:`period_split`).
+PERIODS = ("train", "valid", "test")
+
+
+def period_split(data: Dataset) -> ShopSplit:
+    """The split a dataset comes with: its ``period`` column says train, valid or test.
+
+    For data published with its held-out periods but no timestamps
+    (:func:`gnnrec_utils.datasets.load_tmall`). Each event's timestamp becomes its
+    period's index, 0, 1 or 2, and the cut times are ``valid_start=1`` and
+    ``test_start=2``, so the tables are what :func:`temporal_split` would cut there:
+    ``history("valid")`` is train and ``history("test")`` train + valid.
+
+    Raises:
+        ValueError: no ``period`` column, or a value other than train, valid or test.
+    """
+    if "period" not in data.events:
+        raise ValueError("the events need a 'period' column (train, valid or test)")
+    code = pd.Index(PERIODS).get_indexer(data.events["period"].astype(object))
+    if (code < 0).any():
+        bad = data.events["period"].iloc[int(np.flatnonzero(code < 0)[0])]
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, found {bad!r}")
+    events = data.events.assign(timestamp=code.astype(np.int64))
+    part = {p: events[code == k].reset_index(drop=True) for k, p in enumerate(PERIODS)}
+    return ShopSplit(
+        users=data.users,
+        items=data.items,
+        train=part["train"],
+        valid=part["valid"],
+        test=part["test"],
+        valid_start=1,
+        test_start=2,
+    )

@@ -1,0 +1,461 @@
+"""Multi-behaviour recommendation on Tmall: does a graph of favourites and carts help predict purchases?
+
+Data: the Tmall multi-behaviour files (``gnnrec_utils.load_tmall``): training purchases,
+favourites and carts; validation and test purchases (no timestamps; the periods come
+with the files and ``gnnrec_utils.split.period_split`` makes the split). Optionally
+(``--shop``) the same comparison on the kit's bundled shop (``load_shop``,
+``temporal_split``, the notebooks' target), to read the two side by side.
+
+Every model learns from the training period only; the validation period chooses (early
+stopping, EASE^R's weight, which LightGCN and which baseline are "best"); the test
+period is read once. Positives, and the 0/1 matrix the non-graph baselines see: the
+training pairs of the *target* behaviours (Tmall: purchases; shop: fav, cart or buy, as
+the notebooks train). Models:
+
+* ``popularity`` (users per item in that matrix), ``itemknn`` (cosine, all neighbours),
+  ``ease`` (EASE^R, weight chosen on validation NDCG@10): ``gnnrec_utils.models``;
+* ``lightgcn_target``: LightGCN on the graph of the target behaviours (Tmall: purchases);
+* ``lightgcn_all``: LightGCN on one graph of every behaviour (Tmall: buy + fav + cart;
+  shop: pv + fav + cart + buy);
+* ``mbgcn``: ``MultiBehaviorGCN`` with one graph per behaviour and no attributes (codes of
+  shape (n, 0)); on the shop also ``mbgcn_attr``, with the shop's attributes as notebook 03;
+* trained with ``gnnrec_utils.training.train`` and ``TrainConfig``'s defaults (BPR, uniform
+  negatives, batch 2048, lr 0.005, patience 5 on validation NDCG@10) except the epoch cap
+  ``--max-epochs`` and the seed; one run per seed (``set_seed``), mean ± std (ddof=1) over seeds.
+
+Metrics: Recall and NDCG at 10 and 20 over all items, users = test users with a target and
+at least one training event, on two protocols:
+
+* ``all``: every test pair of a target behaviour, only the user's training + validation
+  pairs of the target behaviours excluded from ranking (Tmall: every test purchase,
+  earlier purchases excluded; favourited items stay candidates);
+* ``new``: only items new to the user: every training + validation interaction excluded,
+  targets the test pairs on such items (``ShopSplit.targets``; the notebooks' protocol).
+
+Paired tests (``gnnrec_utils.metrics.paired_difference``) of NDCG@10 over the same users,
+on per-user values averaged over the seeds (a deterministic baseline has one value); the
+per-seed differences are printed beside them.
+
+Usage::
+
+    python benchmarks/multibehavior.py --data ../shared/datasets/tmall [--seeds 0 1 2]
+        [--shop data/shop] [--max-epochs 50] [--threads N]
+
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.datasets import load_tmall
+from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
+from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg, recall_ndcg
+from gnnrec_utils.models import (
+    EASE,
+    ItemKNN,
+    LightGCN,
+    MultiBehaviorGCN,
+    Popularity,
+    Recommender,
+    topk_excluding,
+)
+from gnnrec_utils.sampling import PositiveSet
+from gnnrec_utils.split import (
+    TARGET_BEHAVIORS,
+    ShopSplit,
+    new_intent_pairs,
+    period_split,
+    temporal_split,
+)
+from gnnrec_utils.training import TrainConfig, train, warm_target_users
+from gnnrec_utils.utils import set_seed
+
+KS = (10, 20)
+METRICS = tuple(f"{m}@{k}" for k in KS for m in ("recall", "ndcg"))
+PROTOCOLS = ("all", "new")
+EASE_L2 = (100.0, 300.0, 1000.0)
+BASELINES = ("popularity", "itemknn", "ease")
+Scorer = Callable[[np.ndarray], torch.Tensor]
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Task:
+    """One dataset, split, with what the models learn from and are scored on."""
+
+    name: str
+    split: ShopSplit
+    target: tuple[str, ...]  # the behaviours predicted
+    attributes: tuple | None = None  # (user codes, item codes, user cards, item cards)
+    positives: PositiveSet = field(init=False)
+    protocols: dict = field(init=False)  # name -> (targets, exclude, users)
+
+    def __post_init__(self) -> None:
+        train = self.split.train
+        wanted = train[train.behavior.isin(self.target)]
+        self.positives = PositiveSet.from_events(
+            wanted, num_items=self.split.num_items, num_users=self.split.num_users
+        )
+        self.protocols = scoring_protocols(self.split, self.target)
+
+
+def scoring_protocols(split: ShopSplit, target: tuple[str, ...]) -> dict:
+    """``{"all" | "new": (targets, pairs excluded from ranking, users)}`` on the test period."""
+    history = split.history("test")
+    own = history[history.behavior.isin(target)]
+    every = new_intent_pairs(split.test, own, target)
+    new = split.targets("test", target)
+    return {
+        "all": (every, own[["user_id", "item_id"]], warm_target_users(every, split.train)),
+        "new": (new, history[["user_id", "item_id"]], warm_target_users(new, split.train)),
+    }
+
+
+def tmall_task(folder: Path) -> Task:
+    """Tmall, split by the periods its files come in; the target is a purchase."""
+    return Task("tmall", period_split(load_tmall(folder, verbose=False).to_shop()), ("buy",))
+
+
+def shop_task(folder: Path) -> Task:
+    """The bundled shop as the notebooks split it; the target is a fav, cart or buy."""
+    shop = load_shop(folder)
+    user_codes, user_cards = user_attribute_codes(shop.users)
+    item_codes, item_cards = item_attribute_codes(shop.items)
+    attributes = (user_codes, item_codes, user_cards, item_cards)
+    return Task("shop", temporal_split(shop), TARGET_BEHAVIORS, attributes)
+
+
+def describe(task: Task) -> str:
+    """One line: sizes, training events per behaviour, positives, protocol sizes."""
+    split, counts = task.split, task.split.train.behavior.value_counts()
+    per = ", ".join(f"{b} {counts[b]:,}" for b in counts.index if counts[b])
+    sizes = "; ".join(
+        f"{p}: {len(t):,} test pairs, {len(u):,} users" for p, (t, _, u) in task.protocols.items()
+    )
+    return (
+        f"{task.name}: {split.num_users:,} users, {split.num_items:,} items; training events "
+        f"{len(split.train):,} ({per}); positives {len(task.positives):,} pairs of "
+        f"{'/'.join(task.target)}; {sizes}"
+    )
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def product_scorer(user_rows: torch.Tensor, item_columns: torch.Tensor) -> Scorer:
+    """Scores ``user_rows[users] @ item_columns`` of a batch of users.
+
+    Rows that are mostly zeros (interaction rows, as ItemKNN and EASE^R use) are
+    multiplied as a sparse matrix: the same numbers for far fewer operations.
+    """
+    sparse_rows = bool((user_rows != 0).float().mean() < 0.05)
+
+    def score(users: np.ndarray) -> torch.Tensor:
+        rows = user_rows[torch.as_tensor(users, dtype=torch.long)]
+        return (
+            torch.sparse.mm(rows.to_sparse(), item_columns) if sparse_rows else rows @ item_columns
+        )
+
+    return score
+
+
+def scorer(model: Recommender) -> Scorer:
+    """All-item scores of a batch of users: dot products of the model's embeddings,
+    which are computed once."""
+    model.eval()
+    with torch.no_grad():
+        user_emb, item_emb = model.get_embedding()
+    return product_scorer(user_emb, item_emb.T.contiguous())
+
+
+def validation_ndcg(score: Scorer, split: ShopSplit, k: int = 10) -> float:
+    """Validation NDCG@k as ``gnnrec_utils.training.evaluate`` computes it, for any scorer."""
+    users = warm_target_users(split.targets("valid"), split.train)
+    top = topk_excluding(score, users, split.history("valid"), k)
+    return recall_ndcg(top, users, split.targets("valid"))[f"ndcg@{k}"]
+
+
+def per_user_scores(score: Scorer, task: Task) -> dict[str, dict[str, np.ndarray]]:
+    """``{protocol: {"recall@10": per-user values, ...}}`` on the test period."""
+    out = {}
+    for protocol, (targets, exclude, users) in task.protocols.items():
+        top = topk_excluding(score, users, exclude, max(KS))
+        out[protocol] = {}
+        for k in KS:
+            recall, ndcg = per_user_recall_ndcg(top[:, :k], users, targets)
+            out[protocol] |= {f"recall@{k}": recall, f"ndcg@{k}": ndcg}
+    return out
+
+
+# ---------------------------------------------------------------- models
+
+
+@dataclass
+class Run:
+    """One fitted model (one seed): per-user test values, validation NDCG@10, cost."""
+
+    scores: dict[str, dict[str, np.ndarray]]
+    valid_ndcg: float
+    seconds: float
+    epochs: int | None = None
+    note: str = ""
+
+
+def positive_matrix(task: Task) -> torch.Tensor:
+    """The dense 0/1 (num_users, num_items) float32 matrix of the positive pairs."""
+    events = pd.DataFrame(
+        {"user_id": task.positives.users.numpy(), "item_id": task.positives.items.numpy()}
+    )
+    return interaction_matrix(events, task.split.num_users, task.split.num_items).to_dense()
+
+
+def ease_weights(gram: torch.Tensor, l2: float) -> torch.Tensor:
+    """EASE^R's item-item matrix B (scores ``x_u @ B``) from the Gram matrix X^T X: the
+    closed form of ``gnnrec_utils.models.EASE``, here to try several weights on one Gram
+    matrix. The reported model is the kit's ``EASE`` with the weight chosen."""
+    p = torch.cholesky_inverse(torch.linalg.cholesky(gram + l2 * torch.eye(len(gram))))
+    b = -p / torch.diagonal(p)
+    b.fill_diagonal_(0.0)
+    return b
+
+
+def choose_ease_l2(x: torch.Tensor, split: ShopSplit) -> tuple[float, dict[float, float]]:
+    """The EASE^R weight of :data:`EASE_L2` with the best validation NDCG@10."""
+    gram = torch.sparse.mm(x.to_sparse().T, x)
+    found = {
+        l2: validation_ndcg(product_scorer(x, ease_weights(gram, l2)), split) for l2 in EASE_L2
+    }
+    return max(found, key=found.get), found
+
+
+def fit_baselines(task: Task) -> dict[str, Run]:
+    """Popularity, item-kNN and EASE^R on the positive pairs (deterministic: one run each)."""
+    x = positive_matrix(task)
+    runs = {}
+    for name in BASELINES:
+        start, note = time.perf_counter(), ""
+        if name == "popularity":
+            model = Popularity(x.sum(0), task.split.num_users)
+        elif name == "itemknn":
+            model, note = ItemKNN(x), "cosine, all neighbours"
+        else:
+            l2, tried = choose_ease_l2(x, task.split)
+            model = EASE(x, l2=l2, dtype=torch.float32)
+            note = (
+                f"l2={l2:g} (validation: "
+                + ", ".join(f"{k:g}: {v:.4f}" for k, v in tried.items())
+                + ")"
+            )
+        score = scorer(model)
+        seconds = time.perf_counter() - start
+        runs[name] = Run(
+            per_user_scores(score, task), validation_ndcg(score, task.split), seconds, note=note
+        )
+        del model, score
+    return runs
+
+
+def graph_models(task: Task) -> dict[str, tuple[Callable[[], Recommender], str]]:
+    """``{name: (builder, note)}`` of the graph models; each builder makes a fresh model."""
+    split, n_u, n_i = task.split, task.split.num_users, task.split.num_items
+    train = split.train
+    behaviors = [b for b in BEHAVIORS if (train.behavior == b).any()]
+    target = train[train.behavior.isin(task.target)]
+    none = (
+        torch.zeros((n_u, 0), dtype=torch.long),
+        torch.zeros((n_i, 0), dtype=torch.long),
+        [],
+        [],
+    )
+
+    def multi(attributes):
+        adjs = {b: normalized_adjacency(train[train.behavior == b], n_u, n_i) for b in behaviors}
+        return lambda: MultiBehaviorGCN(adjs, *attributes)
+
+    out = {
+        "lightgcn_target": (
+            lambda: LightGCN(normalized_adjacency(target, n_u, n_i), n_u, n_i),
+            f"graph: {'+'.join(task.target)}",
+        ),
+        "lightgcn_all": (
+            lambda: LightGCN(normalized_adjacency(train, n_u, n_i), n_u, n_i),
+            f"graph: {'+'.join(behaviors)}",
+        ),
+        "mbgcn": (multi(none), f"graphs: {', '.join(behaviors)}; no attributes"),
+    }
+    if task.attributes is not None:
+        out["mbgcn_attr"] = (multi(task.attributes), f"graphs: {', '.join(behaviors)}; attributes")
+    return out
+
+
+def fit_graph_model(
+    build: Callable[[], Recommender], task: Task, seed: int, max_epochs: int
+) -> Run:
+    """One seeded training run with the kit's loop, scored on the test period."""
+    set_seed(seed)
+    model = build()
+    start = time.perf_counter()
+    history = train(
+        model,
+        task.split,
+        task.positives,
+        TrainConfig(num_epochs=max_epochs, seed=seed),
+        progress=False,
+    )
+    seconds = time.perf_counter() - start
+    best = history["ndcg@10"]
+    return Run(per_user_scores(scorer(model), task), float(best.max()), seconds, int(best.idxmax()))
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def summary(runs: list[Run]) -> dict:
+    """Mean and std (ddof=1; 0 for one run) over seeds of every metric, and the costs."""
+
+    def spread(values):
+        values = np.asarray(values, dtype=np.float64)
+        return [float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0]
+
+    out = {"valid_ndcg@10": spread([r.valid_ndcg for r in runs])}
+    for protocol in PROTOCOLS:
+        out[protocol] = {m: spread([r.scores[protocol][m].mean() for r in runs]) for m in METRICS}
+    out["train_seconds"] = round(float(np.mean([r.seconds for r in runs])), 1)
+    if runs[0].epochs is not None:
+        out["best_epochs"] = [r.epochs for r in runs]
+    out["note"] = runs[0].note
+    return out
+
+
+def paired(a: list[Run], b: list[Run], protocol: str, metric: str = "ndcg@10") -> dict:
+    """Paired difference a - b on seed-averaged per-user values, and per seed."""
+    values = lambda runs: [r.scores[protocol][metric] for r in runs]  # noqa: E731
+    mean, se = paired_difference(np.mean(values(a), 0), np.mean(values(b), 0))
+    seeds = max(len(a), len(b))
+    per_seed = [
+        paired_difference(values(a)[min(s, len(a) - 1)], values(b)[min(s, len(b) - 1)])[0]
+        for s in range(seeds)
+    ]
+    return {"diff": mean, "se": se, "z": mean / se if se else float("nan"), "per_seed": per_seed}
+
+
+def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], str, str]:
+    """The paired tests, and the best LightGCN and the best baseline (by validation NDCG@10)."""
+    valid = {name: np.mean([r.valid_ndcg for r in runs]) for name, runs in results.items()}
+    best_lightgcn = max(("lightgcn_target", "lightgcn_all"), key=valid.get)
+    best_baseline = max(BASELINES, key=valid.get)
+    pairs = [("mbgcn", best_lightgcn), ("mbgcn", best_baseline), (best_lightgcn, "itemknn")]
+    if "mbgcn_attr" in results:
+        pairs += [
+            ("mbgcn_attr", best_lightgcn),
+            ("mbgcn_attr", best_baseline),
+            ("mbgcn_attr", "mbgcn"),
+        ]
+    tests = [
+        {"a": a, "b": b, "protocol": p, **paired(results[a], results[b], p)}
+        for p in PROTOCOLS
+        for a, b in pairs
+    ]
+    return tests, best_lightgcn, best_baseline
+
+
+def print_tables(task: Task, table: dict[str, dict], tests: list[dict]) -> None:
+    """The model tables (one per protocol) and the paired tests, for people."""
+    for protocol in PROTOCOLS:
+        print(f"\n{task.name}, protocol '{protocol}' (mean ± std over seeds)")
+        print(
+            f"{'model':<16}{'valid N@10':>11}"
+            + "".join(f"{m:>17}" for m in METRICS)
+            + f"{'train s':>9}  note"
+        )
+        for name, row in table.items():
+            cells = "".join(
+                f"{row[protocol][m][0]:>10.4f}±{row[protocol][m][1]:.4f}" for m in METRICS
+            )
+            print(
+                f"{name:<16}{row['valid_ndcg@10'][0]:>11.4f}{cells}{row['train_seconds']:>9.1f}  {row['note']}"
+            )
+    print(f"\n{task.name}, paired NDCG@10 differences (per-user values averaged over seeds)")
+    print(f"{'a - b':<36}{'protocol':>9}{'diff':>10}{'se':>9}{'z':>7}  per seed")
+    for t in tests:
+        seeds = " ".join(f"{d:+.4f}" for d in t["per_seed"])
+        print(
+            f"{t['a'] + ' - ' + t['b']:<36}{t['protocol']:>9}{t['diff']:>+10.4f}{t['se']:>9.4f}{t['z']:>7.2f}  {seeds}"
+        )
+
+
+def run_task(task: Task, seeds: list[int], max_epochs: int) -> dict:
+    """Every model on one task: print the tables, return the JSON-ready results."""
+    print(describe(task), flush=True)
+    results = {name: [run] for name, run in fit_baselines(task).items()}
+    for name, (build, note) in graph_models(task).items():
+        results[name] = [fit_graph_model(build, task, seed, max_epochs) for seed in seeds]
+        for run in results[name]:
+            run.note = note
+        print(f"  {name}: {sum(r.seconds for r in results[name]):.0f} s", flush=True)
+    table = {name: summary(runs) for name, runs in results.items()}
+    tests, best_lightgcn, best_baseline = comparisons(task, results)
+    print_tables(task, table, tests)
+    return {
+        "models": table,
+        "paired_ndcg@10": tests,
+        "best_lightgcn": best_lightgcn,
+        "best_baseline": best_baseline,
+    }
+
+
+def rounded(value, digits: int = 5):
+    """``value`` with every float rounded, for the JSON line."""
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), digits)
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, type=Path, help="the Tmall folder (count.txt ...)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--shop", type=Path, help="also run on this shop folder (data/shop)")
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=TrainConfig.num_epochs,
+        help="epoch cap (TrainConfig's default)",
+    )
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; seeds {args.seeds}; at most {args.max_epochs} epochs"
+    )
+    out = {"tmall": run_task(tmall_task(args.data), args.seeds, args.max_epochs)}
+    if args.shop:
+        print()
+        out["shop"] = run_task(shop_task(args.shop), args.seeds, args.max_epochs)
+    out["seconds"] = round(time.perf_counter() - start, 1)
+    print(f"\ntotal {out['seconds']:.0f} s")
+    print(json.dumps(rounded(out)))
+
+
+if __name__ == "__main__":
+    main()
