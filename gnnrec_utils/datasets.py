@@ -92,6 +92,7 @@ from gnnrec_utils.io.kinds import (
     OneOf,
     Text,
 )
+from gnnrec_utils.split import PERIODS
 
 MS_THRESHOLD = 10**11
 UNKNOWN = "unknown"
@@ -1108,8 +1109,6 @@ TMALL_FILES = (
     ("validation.txt", "buy", "valid"),
     ("test.txt", "buy", "test"),
 )
-#: The values of the ``period`` column, in time order.
-TMALL_PERIODS = ("train", "valid", "test")
 _TMALL_COUNT = (
     'one JSON object {"user": <number of users>, "item": <number of items>}, '
     "each a positive integer"
@@ -1209,14 +1208,14 @@ def _add_tmall(
         frame.item_id.to_numpy(),
         np.full(n, UNKNOWN, dtype=object),
         np.full(n, BEHAVIORS.index(behavior), dtype=np.int8),
-        np.full(n, TMALL_PERIODS.index(period), dtype=np.int64),
+        np.full(n, PERIODS.index(period), dtype=np.int64),
     )
 
 
 def _tmall_periods(data: Dataset, num_users: int, num_items: int) -> Dataset:
     """The period's index moved from ``timestamp`` to ``period``; timestamps 0; reported."""
     events = data.events
-    period = pd.Categorical.from_codes(events.timestamp.to_numpy(), TMALL_PERIODS)
+    period = pd.Categorical.from_codes(events.timestamp.to_numpy(), PERIODS)
     events = events.assign(timestamp=np.zeros(len(events), dtype=np.int64), period=period)
     rows = [
         (

@@ -236,7 +236,7 @@ def stratified_split(
     return ratings[in_train], ratings[~in_train]
 
 
-#: The values of a ``period`` column, in time order (see :func:`period_split`).
+#: The values of a ``period`` column, in time order (:func:`period_split`, ``load_tmall``).
 PERIODS = ("train", "valid", "test")
 
 
