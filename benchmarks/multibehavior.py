@@ -2,26 +2,41 @@
 
 Data: the Tmall multi-behaviour files (``gnnrec_utils.load_tmall``): training purchases,
 favourites and carts; validation and test purchases (no timestamps; the periods come
-with the files and ``gnnrec_utils.split.period_split`` makes the split). Optionally
-(``--shop``) the same comparison on the kit's bundled shop (``load_shop``,
-``temporal_split``, the notebooks' target), to read the two side by side.
+with the files and ``gnnrec_utils.split.period_split`` makes the split). With
+``--shop``, the same comparison on the kit's bundled shop (``load_shop``,
+``temporal_split``), to read the two side by side, twice: ``shop`` with the notebooks'
+target (a fav, cart or buy), ``shop_buy`` with Tmall's (a purchase), and
+``shop_like_tmall``: a purchase target, learning from purchases and favourites only, the
+favourites sampled down to Tmall's ratio of favourite to purchase pairs.
 
 Every model learns from the training period only; the validation period chooses (early
 stopping, EASE^R's weight, which LightGCN and which baseline are "best"); the test
 period is read once. Positives, and the 0/1 matrix the non-graph baselines see: the
-training pairs of the *target* behaviours (Tmall: purchases; shop: fav, cart or buy, as
-the notebooks train). Models:
+training pairs of the *target* behaviours (Tmall and shop_buy: purchases; shop: fav, cart
+or buy, as the notebooks train). Models:
 
 * ``popularity`` (users per item in that matrix), ``itemknn`` (cosine, all neighbours),
   ``ease`` (EASE^R, weight chosen on validation NDCG@10): ``gnnrec_utils.models``;
 * ``lightgcn_target``: LightGCN on the graph of the target behaviours (Tmall: purchases);
 * ``lightgcn_all``: LightGCN on one graph of every behaviour (Tmall: buy + fav + cart;
   shop: pv + fav + cart + buy);
-* ``mbgcn``: ``MultiBehaviorGCN`` with one graph per behaviour and no attributes (codes of
-  shape (n, 0)); on the shop also ``mbgcn_attr``, with the shop's attributes as notebook 03;
-* trained with ``gnnrec_utils.training.train`` and ``TrainConfig``'s defaults (BPR, uniform
-  negatives, batch 2048, lr 0.005, patience 5 on validation NDCG@10) except the epoch cap
-  ``--max-epochs`` and the seed; one run per seed (``set_seed``), mean ± std (ddof=1) over seeds.
+* ``mbgcn``: the kit's ``MultiBehaviorGCN`` as it ships (2 layers, one learned mixture)
+  with one graph per behaviour and no attributes (codes of shape (n, 0)); on the shop
+  also ``mbgcn_attr``, with the shop's attributes as notebook 03, and ``mbgcn_no_pv``,
+  without the page-view graph (Tmall's files have no page views);
+* ``multi_best``: the multi-behaviour variant with the best validation NDCG@10 among
+  ``mbgcn`` with 2 or 3 layers, one mixture per layer (``layer_weights``), multi-task
+  BPR with the non-target behaviours as an auxiliary loss (``train(auxiliary=...)``) and
+  the cascade ``CascadeGCN`` (behaviours in funnel order, target last).
+
+Choosing on the validation period only: every candidate of a family (LightGCN with 2 or 3
+layers on each graph; the multi-behaviour variants) trains with the first seed;
+the one with the best validation NDCG@10 trains with the other seeds and is reported
+(the selection table lists every candidate). Training: ``gnnrec_utils.training.train``
+(BPR, uniform negatives, L2 1e-4, early stopping with patience 5 on validation NDCG@10,
+best weights restored) with ``--batch-size``, ``--lr`` and the epoch cap ``--max-epochs``
+(defaults: ``TrainConfig``'s); one run per seed (``set_seed``), mean ± std (ddof=1) over
+seeds. ``--jobs N`` trains N runs at a time in separate processes.
 
 Metrics: Recall and NDCG at 10 and 20 over all items, users = test users with a target and
 at least one training event, on two protocols:
@@ -39,7 +54,8 @@ per-seed differences are printed beside them.
 Usage::
 
     python benchmarks/multibehavior.py --data ../shared/datasets/tmall [--seeds 0 1 2]
-        [--shop data/shop] [--max-epochs 50] [--threads N]
+        [--shop data/shop] [--max-epochs 50] [--batch-size 2048] [--lr 0.005]
+        [--jobs 1] [--threads N]
 
 The last line printed is one JSON object.
 """
@@ -47,6 +63,7 @@ The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -64,6 +81,7 @@ from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
 from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg, recall_ndcg
 from gnnrec_utils.models import (
     EASE,
+    CascadeGCN,
     ItemKNN,
     LightGCN,
     MultiBehaviorGCN,
@@ -137,6 +155,34 @@ def shop_task(folder: Path) -> Task:
     item_codes, item_cards = item_attribute_codes(shop.items)
     attributes = (user_codes, item_codes, user_cards, item_cards)
     return Task("shop", temporal_split(shop), TARGET_BEHAVIORS, attributes)
+
+
+def shop_buy_task(folder: Path) -> Task:
+    """The bundled shop split as the notebooks do, but with Tmall's target, a purchase."""
+    task = shop_task(folder)
+    return Task("shop_buy", task.split, ("buy",), task.attributes)
+
+
+#: Distinct favourite pairs per distinct purchase pair in Tmall's training period
+#: (``python benchmarks/behavior_overlap.py --data TMALL``: 1.221).
+TMALL_FAV_PER_BUY = 1.221
+
+
+def shop_like_tmall_task(folder: Path) -> Task:
+    """The shop with a purchase target, trained on what Tmall's files hold: purchases and
+    favourites, no page views, no carts, favourite pairs sampled (seeded) down to
+    Tmall's ratio of favourite pairs to purchase pairs. Validation and test unchanged;
+    shoppers whose training events were all page views or carts become cold and leave
+    the scored users."""
+    task = shop_buy_task(folder)
+    train = task.split.train
+    buys = train[train.behavior == "buy"]
+    favs = train[train.behavior == "fav"].drop_duplicates(["user_id", "item_id"])
+    wanted = round(TMALL_FAV_PER_BUY * len(buys.drop_duplicates(["user_id", "item_id"])))
+    favs = favs.sample(n=min(len(favs), wanted), random_state=0)
+    kept = pd.concat([buys, favs]).sort_values(["user_id", "timestamp"], kind="stable")
+    split = dataclasses.replace(task.split, train=kept.reset_index(drop=True))
+    return Task("shop_like_tmall", split, ("buy",))
 
 
 def describe(task: Task) -> str:
@@ -269,56 +315,147 @@ def fit_baselines(task: Task) -> dict[str, Run]:
     return runs
 
 
-def graph_models(task: Task) -> dict[str, tuple[Callable[[], Recommender], str]]:
-    """``{name: (builder, note)}`` of the graph models; each builder makes a fresh model."""
+@dataclass
+class Candidate:
+    """One graph model to train: its family (one is reported per family), how to build
+    it, a note for the table, and whether it learns the non-target behaviours as an
+    auxiliary loss."""
+
+    family: str
+    build: Callable[[], Recommender]
+    note: str
+    auxiliary: bool = False
+
+
+def candidates(task: Task) -> dict[str, Candidate]:
+    """``{name: Candidate}`` of every graph model tried on ``task``; builders make fresh models."""
     split, n_u, n_i = task.split, task.split.num_users, task.split.num_items
     train = split.train
-    behaviors = [b for b in BEHAVIORS if (train.behavior == b).any()]
+    behaviors = [b for b in BEHAVIORS if (train.behavior == b).any()]  # funnel order
     target = train[train.behavior.isin(task.target)]
+    adjs = {b: normalized_adjacency(train[train.behavior == b], n_u, n_i) for b in behaviors}
     none = (
         torch.zeros((n_u, 0), dtype=torch.long),
         torch.zeros((n_i, 0), dtype=torch.long),
         [],
         [],
     )
+    graphs = ", ".join(behaviors)
 
-    def multi(attributes):
-        adjs = {b: normalized_adjacency(train[train.behavior == b], n_u, n_i) for b in behaviors}
-        return lambda: MultiBehaviorGCN(adjs, *attributes)
+    def lightgcn(events: pd.DataFrame, layers: int) -> Callable[[], Recommender]:
+        return lambda: LightGCN(normalized_adjacency(events, n_u, n_i), n_u, n_i, num_layers=layers)
 
-    out = {
-        "lightgcn_target": (
-            lambda: LightGCN(normalized_adjacency(target, n_u, n_i), n_u, n_i),
-            f"graph: {'+'.join(task.target)}",
-        ),
-        "lightgcn_all": (
-            lambda: LightGCN(normalized_adjacency(train, n_u, n_i), n_u, n_i),
-            f"graph: {'+'.join(behaviors)}",
-        ),
-        "mbgcn": (multi(none), f"graphs: {', '.join(behaviors)}; no attributes"),
-    }
+    def mbgcn(attributes: tuple = none, **kw) -> Callable[[], Recommender]:
+        return lambda: MultiBehaviorGCN(adjs, *attributes, **kw)
+
+    out = {}
+    for layers in (2, 3):
+        out[f"lightgcn_target_L{layers}"] = Candidate(
+            "lightgcn_target",
+            lightgcn(target, layers),
+            f"graph: {'+'.join(task.target)}; {layers} layer{'s' * (layers > 1)}",
+        )
+        out[f"lightgcn_all_L{layers}"] = Candidate(
+            "lightgcn_all",
+            lightgcn(train, layers),
+            f"graph: {'+'.join(behaviors)}; {layers} layer{'s' * (layers > 1)}",
+        )
+    out["mbgcn"] = Candidate("mbgcn", mbgcn(), f"graphs: {graphs}; no attributes; as shipped")
+    for layers in (3,):
+        out[f"mbgcn_L{layers}"] = Candidate(
+            "multi",
+            mbgcn(num_layers=layers),
+            f"graphs: {graphs}; {layers} layer{'s' * (layers > 1)}",
+        )
+    out["mbgcn_layer_weights"] = Candidate(
+        "multi", mbgcn(layer_weights=True), f"graphs: {graphs}; a mixture per layer"
+    )
+    others = [b for b in behaviors if b not in task.target]
+    out["mbgcn_aux"] = Candidate(
+        "multi",
+        mbgcn(),
+        f"graphs: {graphs}; + BPR on {'+'.join(others)} (multi-task)",
+        auxiliary=True,
+    )
+    stages = {b: adjs[b] for b in others}  # the target behaviours form the last stage
+    stages["+".join(task.target)] = normalized_adjacency(target, n_u, n_i)
+    out["cascade"] = Candidate(
+        "multi",
+        lambda: CascadeGCN(stages, n_u, n_i),
+        f"stages: {' -> '.join(stages)}; 1 layer each",
+    )
+    if "pv" in behaviors:  # the same model without the page-view graph, as Tmall has none
+        no_pv = {b: adj for b, adj in adjs.items() if b != "pv"}
+        out["mbgcn_no_pv"] = Candidate(
+            "mbgcn_no_pv",
+            lambda: MultiBehaviorGCN(no_pv, *none),
+            f"graphs: {', '.join(no_pv)}; no attributes",
+        )
     if task.attributes is not None:
-        out["mbgcn_attr"] = (multi(task.attributes), f"graphs: {', '.join(behaviors)}; attributes")
+        out["mbgcn_attr"] = Candidate(
+            "mbgcn_attr", mbgcn(task.attributes), f"graphs: {graphs}; attributes (notebook 03)"
+        )
     return out
 
 
-def fit_graph_model(
-    build: Callable[[], Recommender], task: Task, seed: int, max_epochs: int
-) -> Run:
+def auxiliary_positives(task: Task) -> PositiveSet:
+    """The training pairs of the behaviours that are not a target."""
+    train = task.split.train
+    return PositiveSet.from_events(
+        train[~train.behavior.isin(task.target)],
+        num_items=task.split.num_items,
+        num_users=task.split.num_users,
+    )
+
+
+@dataclass
+class Settings:
+    """The training settings shared by every graph model."""
+
+    max_epochs: int
+    batch_size: int
+    lr: float
+
+
+def fit_graph_model(candidate: Candidate, task: Task, seed: int, settings: Settings) -> Run:
     """One seeded training run with the kit's loop, scored on the test period."""
     set_seed(seed)
-    model = build()
-    start = time.perf_counter()
-    history = train(
-        model,
-        task.split,
-        task.positives,
-        TrainConfig(num_epochs=max_epochs, seed=seed),
-        progress=False,
+    model = candidate.build()
+    config = TrainConfig(
+        num_epochs=settings.max_epochs,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        seed=seed,
     )
+    auxiliary = auxiliary_positives(task) if candidate.auxiliary else None
+    start = time.perf_counter()
+    history = train(model, task.split, task.positives, config, progress=False, auxiliary=auxiliary)
     seconds = time.perf_counter() - start
     best = history["ndcg@10"]
-    return Run(per_user_scores(scorer(model), task), float(best.max()), seconds, int(best.idxmax()))
+    return Run(
+        per_user_scores(scorer(model), task),
+        float(best.max()),
+        seconds,
+        int(best.idxmax()),
+        candidate.note,
+    )
+
+
+# One task per worker process, loaded once (the pool's initializer).
+_WORKER: dict = {}
+
+
+def _load_worker(
+    tasks: dict[str, tuple[Callable[[Path], Task], Path]], threads: int | None
+) -> None:
+    if threads:
+        torch.set_num_threads(threads)
+    _WORKER.update({name: load(folder) for name, (load, folder) in tasks.items()})
+
+
+def _fit_in_worker(task_name: str, name: str, seed: int, settings: Settings) -> Run:
+    task = _WORKER[task_name]
+    return fit_graph_model(candidates(task)[name], task, seed, settings)
 
 
 # ---------------------------------------------------------------- summaries
@@ -353,18 +490,33 @@ def paired(a: list[Run], b: list[Run], protocol: str, metric: str = "ndcg@10") -
     return {"diff": mean, "se": se, "z": mean / se if se else float("nan"), "per_seed": per_seed}
 
 
+MULTI = ("mbgcn", "mbgcn_L3", "mbgcn_layer_weights", "mbgcn_aux", "cascade")
+CHOSEN = {  # reported row: the candidates it is chosen from
+    "lightgcn_target": tuple(f"lightgcn_target_L{n}" for n in (2, 3)),
+    "lightgcn_all": tuple(f"lightgcn_all_L{n}" for n in (2, 3)),
+    "mbgcn": ("mbgcn",),
+    "multi_best": MULTI,
+    "mbgcn_no_pv": ("mbgcn_no_pv",),
+    "mbgcn_attr": ("mbgcn_attr",),
+}
+
+
 def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], str, str]:
     """The paired tests, and the best LightGCN and the best baseline (by validation NDCG@10)."""
     valid = {name: np.mean([r.valid_ndcg for r in runs]) for name, runs in results.items()}
     best_lightgcn = max(("lightgcn_target", "lightgcn_all"), key=valid.get)
     best_baseline = max(BASELINES, key=valid.get)
-    pairs = [("mbgcn", best_lightgcn), ("mbgcn", best_baseline), (best_lightgcn, "itemknn")]
+    pairs = [
+        ("multi_best", best_lightgcn),
+        ("mbgcn", best_lightgcn),
+        ("multi_best", best_baseline),
+        (best_lightgcn, "itemknn"),
+        ("lightgcn_all", "lightgcn_target"),  # what the other behaviours add to one graph
+    ]
+    if "mbgcn_no_pv" in results:
+        pairs += [("mbgcn_no_pv", "lightgcn_target"), ("mbgcn", "mbgcn_no_pv")]
     if "mbgcn_attr" in results:
-        pairs += [
-            ("mbgcn_attr", best_lightgcn),
-            ("mbgcn_attr", best_baseline),
-            ("mbgcn_attr", "mbgcn"),
-        ]
+        pairs += [("mbgcn_attr", best_lightgcn), ("mbgcn_attr", "mbgcn")]
     tests = [
         {"a": a, "b": b, "protocol": p, **paired(results[a], results[b], p)}
         for p in PROTOCOLS
@@ -373,8 +525,12 @@ def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], 
     return tests, best_lightgcn, best_baseline
 
 
-def print_tables(task: Task, table: dict[str, dict], tests: list[dict]) -> None:
-    """The model tables (one per protocol) and the paired tests, for people."""
+def print_tables(task: Task, table: dict[str, dict], tests: list[dict], selection: dict) -> None:
+    """The selection table, the model tables (one per protocol) and the paired tests."""
+    print(f"\n{task.name}, candidates (first seed; validation NDCG@10 chooses)")
+    print(f"{'candidate':<24}{'valid N@10':>11}{'best epoch':>11}{'train s':>9}  note")
+    for name, run in selection.items():
+        print(f"{name:<24}{run.valid_ndcg:>11.4f}{run.epochs:>11}{run.seconds:>9.1f}  {run.note}")
     for protocol in PROTOCOLS:
         print(f"\n{task.name}, protocol '{protocol}' (mean ± std over seeds)")
         print(
@@ -398,20 +554,73 @@ def print_tables(task: Task, table: dict[str, dict], tests: list[dict]) -> None:
         )
 
 
-def run_task(task: Task, seeds: list[int], max_epochs: int) -> dict:
-    """Every model on one task: print the tables, return the JSON-ready results."""
-    print(describe(task), flush=True)
-    results = {name: [run] for name, run in fit_baselines(task).items()}
-    for name, (build, note) in graph_models(task).items():
-        results[name] = [fit_graph_model(build, task, seed, max_epochs) for seed in seeds]
-        for run in results[name]:
-            run.note = note
-        print(f"  {name}: {sum(r.seconds for r in results[name]):.0f} s", flush=True)
-    table = {name: summary(runs) for name, runs in results.items()}
+def train_all(
+    tasks: dict[str, Task], loaders: dict, seeds: list[int], settings: Settings, jobs: int, threads
+) -> dict[str, dict[str, dict[int, Run]]]:
+    """Every candidate with the first seed, then the chosen ones with the other seeds.
+
+    Returns ``{task: {candidate: {seed: Run}}}``.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    runs: dict = {name: {} for name in tasks}
+    with ProcessPoolExecutor(jobs, initializer=_load_worker, initargs=(loaders, threads)) as pool:
+
+        def run_all(wanted: list[tuple[str, str, int]]) -> None:
+            futures = {w: pool.submit(_fit_in_worker, *w, settings) for w in wanted}
+            for (task_name, name, seed), future in futures.items():
+                runs[task_name].setdefault(name, {})[seed] = future.result()
+                run = runs[task_name][name][seed]
+                print(
+                    f"  {task_name} {name} seed {seed}: valid NDCG@10 {run.valid_ndcg:.4f}, "
+                    f"best epoch {run.epochs}, {run.seconds:.0f} s",
+                    flush=True,
+                )
+
+        first = [(t, name, seeds[0]) for t, task in tasks.items() for name in candidates(task)]
+        run_all(first)
+        rest = []
+        for t in tasks:
+            for names in CHOSEN.values():
+                present = [n for n in names if n in runs[t]]
+                if present:
+                    best = max(present, key=lambda n: runs[t][n][seeds[0]].valid_ndcg)
+                    rest += [(t, best, s) for s in seeds[1:] if (t, best, s) not in rest]
+        run_all(rest)
+    return runs
+
+
+def report_task(
+    task: Task, baselines: dict[str, Run], runs: dict[str, dict[int, Run]], seeds
+) -> dict:
+    """Choose each reported row on validation, print the tables, return the JSON-ready results."""
+    results = {name: [run] for name, run in baselines.items()}
+    chosen = {}
+    for row, names in CHOSEN.items():
+        present = [n for n in names if n in runs]
+        if present:
+            chosen[row] = max(present, key=lambda n: runs[n][seeds[0]].valid_ndcg)
+            results[row] = [runs[chosen[row]][s] for s in seeds]
+    table = {name: summary(r) for name, r in results.items()}
+    for row, name in chosen.items():
+        if name != row:
+            table[row]["note"] = f"{name}: {table[row]['note']}"
+    selection = {name: per_seed[seeds[0]] for name, per_seed in runs.items()}
     tests, best_lightgcn, best_baseline = comparisons(task, results)
-    print_tables(task, table, tests)
+    print_tables(task, table, tests, selection)
+    split = task.split
     return {
+        "data": {
+            "users": split.num_users,
+            "items": split.num_items,
+            "training_events": {b: int(n) for b, n in split.train.behavior.value_counts().items()},
+            "positives": len(task.positives),
+            "target": list(task.target),
+            "test_users": {p: len(users) for p, (_, _, users) in task.protocols.items()},
+        },
         "models": table,
+        "chosen": chosen,
+        "selection_valid_ndcg@10": {n: r.valid_ndcg for n, r in selection.items()},
         "paired_ndcg@10": tests,
         "best_lightgcn": best_lightgcn,
         "best_baseline": best_baseline,
@@ -431,30 +640,49 @@ def rounded(value, digits: int = 5):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, type=Path, help="the Tmall folder (count.txt ...)")
+    parser.add_argument("--data", type=Path, help="the Tmall folder (count.txt ...)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--shop", type=Path, help="also run on this shop folder (data/shop)")
-    parser.add_argument(
-        "--max-epochs",
-        type=int,
-        default=TrainConfig.num_epochs,
-        help="epoch cap (TrainConfig's default)",
-    )
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument("--max-epochs", type=int, default=TrainConfig.num_epochs)
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr)
+    parser.add_argument("--jobs", type=int, default=1, help="training runs at a time")
+    parser.add_argument("--threads", type=int, help="torch threads per process")
+    parser.add_argument("--json", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args()
+    if not (args.data or args.shop):
+        parser.error("give --data (a Tmall folder), --shop (a shop folder) or both")
     if args.threads:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()
+    settings = Settings(args.max_epochs, args.batch_size, args.lr)
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads; seeds {args.seeds}; at most {args.max_epochs} epochs"
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.jobs} jobs; "
+        f"seeds {args.seeds}; {settings}"
     )
-    out = {"tmall": run_task(tmall_task(args.data), args.seeds, args.max_epochs)}
+    loaders = {"tmall": (tmall_task, args.data)} if args.data else {}
     if args.shop:
-        print()
-        out["shop"] = run_task(shop_task(args.shop), args.seeds, args.max_epochs)
+        loaders |= {
+            "shop": (shop_task, args.shop),
+            "shop_buy": (shop_buy_task, args.shop),
+            "shop_like_tmall": (shop_like_tmall_task, args.shop),
+        }
+    tasks = {name: load(folder) for name, (load, folder) in loaders.items()}
+    for task in tasks.values():
+        print(describe(task), flush=True)
+    runs = train_all(tasks, loaders, args.seeds, settings, args.jobs, args.threads)
+    out = {}
+    for name, task in tasks.items():
+        baselines = fit_baselines(task)
+        out[name] = report_task(task, baselines, runs[name], args.seeds)
+    out["settings"] = vars(settings) | {"seeds": args.seeds}
     out["seconds"] = round(time.perf_counter() - start, 1)
     print(f"\ntotal {out['seconds']:.0f} s")
-    print(json.dumps(rounded(out)))
+    line = json.dumps(rounded(out))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(line + "\n")
+    print(line)
 
 
 if __name__ == "__main__":

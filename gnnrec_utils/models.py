@@ -323,6 +323,9 @@ class MultiBehaviorGCN(Recommender):
         E^{(l+1)} = \sum_{b} \mathrm{softmax}(w)_b \, \hat{A}_b E^{(l)}, \qquad
         E = \frac{1}{L+1} \sum_{l=0}^{L} E^{(l)}
 
+    with one mixture :math:`w` shared by the layers, or one per layer
+    (``layer_weights=True``, :math:`w^{(l)}`).
+
     Per-relation convolutions in the LightGCN style (no weight matrices, no
     non-linearity) keep it fast on a CPU; ``to_hetero`` with SAGEConv is the general
     PyG route (notebook 02 shows it).
@@ -339,6 +342,8 @@ class MultiBehaviorGCN(Recommender):
         user_ids: learn one per user; ``False`` makes the model inductive for users —
             a user's vector is built from attributes and graph neighbours only, so a new
             user is embedded exactly as a trained one. (default: ``use_ids``)
+        layer_weights: learn a separate behaviour mixture for every layer instead of
+            one shared by all. (default: False)
     """
 
     def __init__(
@@ -352,6 +357,7 @@ class MultiBehaviorGCN(Recommender):
         num_layers: int = 2,
         use_ids: bool = True,
         user_ids: bool | None = None,
+        layer_weights: bool = False,
     ):
         super().__init__(len(user_codes), len(item_codes))
         check_codes(user_codes, user_cardinalities, "user_codes")
@@ -375,18 +381,20 @@ class MultiBehaviorGCN(Recommender):
         self.item_encoder = NodeEncoder(
             self.num_items, item_cardinalities, embedding_dim, use_ids=use_ids
         )
-        self.behavior_logits = nn.Parameter(torch.zeros(len(self.behaviors)))
+        shape = (num_layers, len(self.behaviors)) if layer_weights else (len(self.behaviors),)
+        self.behavior_logits = nn.Parameter(torch.zeros(shape))
 
     def reset_parameters(self) -> None:
         self.user_encoder.reset_parameters()
         self.item_encoder.reset_parameters()
         nn.init.zeros_(self.behavior_logits)
 
-    def behavior_weights(self) -> dict[str, float]:
-        """The learned mixing weight of each behaviour's graph."""
-        return dict(
-            zip(self.behaviors, torch.softmax(self.behavior_logits, 0).tolist(), strict=True)
-        )
+    def behavior_weights(self) -> dict[str, float | list[float]]:
+        """The learned mixing weight of each behaviour's graph (one per layer, first
+        layer first, with ``layer_weights``)."""
+        weights = torch.softmax(self.behavior_logits, -1)
+        weights = weights.T if weights.dim() == 2 else weights
+        return dict(zip(self.behaviors, weights.tolist(), strict=True))
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
         return self.embed()
@@ -411,15 +419,15 @@ class MultiBehaviorGCN(Recommender):
                 self.item_encoder(self.item_codes, known=known_items),
             ]
         )
-        weights = torch.softmax(self.behavior_logits, 0)
+        weights = torch.softmax(self.behavior_logits, -1).expand(self.num_layers, -1)
         out = x
         adjs = (
             [getattr(self, f"adj_{b}") for b in self.behaviors]
             if adjs is None
             else [compact_csr(adjs[b]) for b in self.behaviors]
         )
-        for _ in range(self.num_layers):
-            x = sum(w * propagate(adj, x) for w, adj in zip(weights, adjs, strict=True))
+        for layer in range(self.num_layers):
+            x = sum(w * propagate(adj, x) for w, adj in zip(weights[layer], adjs, strict=True))
             out = out + x
         out = out / (self.num_layers + 1)
         return out[: self.num_users], out[self.num_users :]
@@ -431,4 +439,73 @@ class MultiBehaviorGCN(Recommender):
         ]
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, behaviors={self.behaviors}, num_layers={self.num_layers}"
+        per_layer = ", layer_weights=True" if self.behavior_logits.dim() == 2 else ""
+        return (
+            f"{super().extra_repr()}, behaviors={self.behaviors}, "
+            f"num_layers={self.num_layers}{per_layer}"
+        )
+
+
+class CascadeGCN(Recommender):
+    r"""Behaviours in funnel order, each graph refining the vectors the one before left.
+
+    The idea of CRGCN (Yan et al., "Cascading Residual Graph Convolutional Network
+    for Multi-Behavior Recommendation", TOIS 2023, https://arxiv.org/abs/2205.13128),
+    written with LightGCN stages: one ID table :math:`E_0`, then for the behaviours
+    :math:`b_1, \dots, b_B` in the order given (the target last)
+
+    .. math::
+        E_k = \frac{1}{L+1} \sum_{l=0}^{L} \hat{A}_{b_k}^{\,l} E_{k-1}
+
+    and the model's vectors are :math:`E_B`. Each stage keeps its input as its layer-0
+    term, so a node with no edge of a behaviour passes through that stage unchanged
+    (up to the common scale).
+
+    Args:
+        adjs: one normalised adjacency per behaviour, in funnel order, target last,
+            e.g. ``{"fav": ..., "cart": ..., "buy": ...}``.
+        num_users, num_items: catalogue sizes.
+        embedding_dim: vector size. (default: 64)
+        num_layers: propagation layers per stage. (default: 1)
+    """
+
+    def __init__(
+        self,
+        adjs: dict[str, Tensor],
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 64,
+        num_layers: int = 1,
+    ):
+        super().__init__(num_users, num_items)
+        if not adjs:
+            raise ValueError("adjs: expected at least one behaviour's adjacency, got none")
+        self.behaviors = list(adjs)
+        for b, adj in adjs.items():
+            if adj.shape != (num_users + num_items,) * 2:
+                raise ValueError(
+                    f"adjs[{b!r}]: expected a square adjacency over {num_users} users + "
+                    f"{num_items} items, got {tuple(adj.shape)}"
+                )
+            self.register_buffer(f"adj_{b}", compact_csr(adj), persistent=False)
+        self.num_layers = num_layers
+        self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.embedding.weight, std=0.1)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        x = self.embedding.weight
+        for b in self.behaviors:
+            x = lightgcn_embedding(getattr(self, f"adj_{b}"), x, self.num_layers)
+        return x[: self.num_users], x[self.num_users :]
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.embedding(users), self.embedding(items + self.num_users)]
+
+    def extra_repr(self) -> str:
+        return (
+            f"{super().extra_repr()}, behaviors={self.behaviors}, "
+            f"embedding_dim={self.embedding.embedding_dim}, num_layers={self.num_layers}"
+        )

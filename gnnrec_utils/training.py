@@ -60,6 +60,7 @@ class TrainConfig:
     top_k: int = 10
     patience: int = 5
     batches_per_epoch: int | None = None  # default: one pass over the positive pairs
+    aux_weight: float = 1.0  # weight of the auxiliary BPR term, when train() gets one
     seed: int = 0
 
     def __post_init__(self):
@@ -67,6 +68,8 @@ class TrainConfig:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
+        if self.aux_weight < 0:
+            raise ValueError(f"aux_weight must be >= 0, got {self.aux_weight}")
 
 
 def warm_target_users(targets: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
@@ -133,21 +136,41 @@ def batch_triples(
     return users, pos, neg
 
 
+def auxiliary_triples(positives: PositiveSet, config: TrainConfig, generator: torch.Generator):
+    """A batch of (users, positive items, uniform negative items) of an auxiliary
+    behaviour; negatives avoid that behaviour's own pairs."""
+    users, pos = sample_bpr_batch(positives, config.batch_size, generator=generator)
+    return users, pos, uniform_negatives(positives, users, generator=generator)
+
+
 def train_step(
-    model: Recommender, optimizer: torch.optim.Optimizer, users, pos, neg, config: TrainConfig
+    model: Recommender,
+    optimizer: torch.optim.Optimizer,
+    users,
+    pos,
+    neg,
+    config: TrainConfig,
+    aux: tuple | None = None,
 ) -> float:
     """One optimiser step on a batch; returns the loss. The batch (drawn on the CPU)
-    moves to the model's device."""
+    moves to the model's device. ``aux``, a second (users, positives, negatives) batch
+    of an auxiliary behaviour, adds ``config.aux_weight`` times its loss, scored with
+    the same embeddings."""
     model.train()
     device = next(model.parameters()).device
-    users, pos, neg = users.to(device), pos.to(device), neg.to(device)
     user_emb, item_emb = model.get_embedding()
-    u = user_emb[users]
-    pos_scores, neg_scores = (u * item_emb[pos]).sum(-1), (u * item_emb[neg]).sum(-1)
-    loss = LOSSES[config.loss](pos_scores, neg_scores)
-    loss = loss + config.reg_weight * l2_reg(
-        *model.ego_embedding(users, torch.cat([pos, neg])), batch_size=len(users)
-    )
+
+    def batch_loss(users, pos, neg):
+        users, pos, neg = users.to(device), pos.to(device), neg.to(device)
+        u = user_emb[users]
+        pos_scores, neg_scores = (u * item_emb[pos]).sum(-1), (u * item_emb[neg]).sum(-1)
+        return LOSSES[config.loss](pos_scores, neg_scores) + config.reg_weight * l2_reg(
+            *model.ego_embedding(users, torch.cat([pos, neg])), batch_size=len(users)
+        )
+
+    loss = batch_loss(users, pos, neg)
+    if aux is not None:
+        loss = loss + config.aux_weight * batch_loss(*aux)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -160,12 +183,18 @@ def train(
     positives: PositiveSet,
     config: TrainConfig | None = None,
     progress: bool = True,
+    auxiliary: PositiveSet | None = None,
 ) -> pd.DataFrame:
     """Train ``model`` on ``positives``; early-stop on validation NDCG@``top_k``.
 
     Returns one row per epoch: mean loss, validation recall and NDCG, seconds. The
     model ends with the weights of its best validation epoch. ``config`` defaults to
     ``TrainConfig()``.
+
+    ``auxiliary``: pairs of other behaviours (e.g. favourites and carts when the target
+    is a purchase) learned alongside, multi-task: every step adds the loss of an equal
+    batch of them, with uniform negatives, weighted by ``config.aux_weight``. An epoch
+    is still one pass over ``positives``.
     """
     config = TrainConfig() if config is None else config
     generator = torch.Generator().manual_seed(config.seed)
@@ -181,6 +210,7 @@ def train(
                 optimizer,
                 *batch_triples(model, positives, config, popularity, generator),
                 config,
+                aux=None if auxiliary is None else auxiliary_triples(auxiliary, config, generator),
             )
             for _ in range(steps)
         ]
