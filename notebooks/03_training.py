@@ -14,10 +14,11 @@
 # - a training loop with Adam, early stopping on validation NDCG@10 (full ranking),
 #   progress bars, training curves, checkpoints and reproducible numbers;
 # - what page views add as input for predicting favs, carts and buys, and how LightGCN
-#   and a multi-behaviour GNN compare with matrix factorisation and popularity.
+#   and a multi-behaviour GNN compare with matrix factorisation and popularity;
+# - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~61 s on a 2-core CPU (measured).
+# **Runtime**: ~41 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -25,7 +26,9 @@
 # ## 0 Setup
 
 # %%
+import json
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -539,6 +542,99 @@ print(
 #   errors) cannot be credited to either alone on this evidence.
 
 # %% [markdown]
+# ## 9 On real data: Tmall
+# Everything above ran on the generated shop, and its generator was written alongside
+# these models. Whether other behaviours help on a real shop is a question for real data.
+# `benchmarks/multibehavior.py` asks it of a public Tmall log: purchases, favourites and
+# a few carts, with its own validation and test purchases and no page views or
+# attributes. The kit may not ship or download that log here, so this cell reads the
+# result the benchmark recorded; `benchmarks/README.md` gives the command, the machine and
+# the training settings. The target is a purchase. Each family picked its variant on the
+# validation purchases (LightGCN: 2 or 3 layers; multi-behaviour: the kit's
+# `MultiBehaviorGCN`, 3 layers, a mixture per layer, multi-task BPR on favourites and
+# carts, or the `CascadeGCN` that refines vectors favourites → carts → purchases); the
+# test figures are means over three seeds.
+
+# %%
+RESULTS = Path("..") / "benchmarks" / "results"
+tmall = json.loads((RESULTS / "multibehavior_tmall.json").read_text())["tmall"]
+data = tmall["data"]
+print(
+    f"{data['users']:,} shoppers, {data['items']:,} items; training pairs: "
+    + ", ".join(f"{b} {n:,}" for b, n in data["training_events"].items())
+    + f"; {data['test_users']['all']:,} test shoppers"
+)
+table = pd.DataFrame(
+    {
+        name: {
+            "valid NDCG@10": m["valid_ndcg@10"][0],
+            "test NDCG@10": m["all"]["ndcg@10"][0],
+            "± std (seeds)": m["all"]["ndcg@10"][1],
+            "test NDCG@10, new items": m["new"]["ndcg@10"][0],
+        }
+        for name, m in tmall["models"].items()
+    }
+).T.round(4)
+table.insert(0, "variant (validation)", [tmall["chosen"].get(n, n) for n in table.index])
+table
+
+# %% [markdown]
+# And the paired differences in test NDCG@10, over the same shoppers (per-shopper values
+# averaged over the seeds): every test purchase (`all`), and only items new to the
+# shopper (`new`):
+
+# %%
+tests = pd.DataFrame(tmall["paired_ndcg@10"])
+tests.assign(pair=tests.a + " − " + tests.b).pivot(
+    index="pair", columns="protocol", values=["diff", "se", "z"]
+).round(4)
+
+# %% [markdown]
+# - **On Tmall the multi-behaviour models lose to a single-graph LightGCN.** The best
+#   variant on validation, `MultiBehaviorGCN` with 3 layers, reaches a test NDCG@10 of
+#   0.0236; LightGCN over one graph of purchases, favourites and carts reaches 0.0320.
+#   Paired over the same 29,310 shoppers that is −0.0084 ± 0.0005, and −0.0019 ± 0.0004
+#   on items new to the shopper. The kit's `MultiBehaviorGCN` as it ships (2 layers) does
+#   worse, −0.0110 ± 0.0005. None of the variants tried (a mixture per layer, multi-task
+#   BPR on favourites and carts, the cascade) did better on validation.
+# - **Favourites help, as extra edges of one graph.** LightGCN over purchases alone reaches
+#   0.0233, below the 0.0320 it reaches with favourites and carts in its graph (standard
+#   deviations over seeds 0.0002 and 0.0005); on items new to the shopper the gap is small
+#   (0.0242 against 0.0257).
+# - **A linear model beats every graph model here.** EASE^R reaches 0.0418 and item-kNN
+#   0.0336; the best multi-behaviour model trails EASE^R by 0.0182, over twenty standard
+#   errors.
+
+# %% [markdown]
+# The same benchmark on the bundled shop (`benchmarks/results/multibehavior_shop.json`),
+# with every family tuned the same way: `shop` is this notebook's task; `shop_like_tmall`
+# predicts purchases from what Tmall's files hold, purchases and favourites only, the
+# favourites sampled down to Tmall's ratio of favourite to purchase pairs. Every test
+# pair (`all`), paired over the same shoppers:
+
+# %%
+shop_runs = json.loads((RESULTS / "multibehavior_shop.json").read_text())
+rows = []
+for name in ("shop", "shop_like_tmall"):
+    for t in shop_runs[name]["paired_ndcg@10"]:
+        if t["protocol"] == "all" and t["b"].startswith("lightgcn"):
+            rows.append({"data": name, "pair": f"{t['a']} − {t['b']}", **t})
+pd.DataFrame(rows).set_index(["data", "pair"])[["diff", "se", "z"]].round(4)
+
+# %% [markdown]
+# - **On the shop, tuned the same way, the lead of section 8 disappears.** The best
+#   multi-behaviour variant against LightGCN over one graph of every behaviour (2 layers,
+#   chosen on validation) is −0.0007 ± 0.0020, the shipped model −0.0022 ± 0.0030.
+#   Section 8 compared against a 3-layer LightGCN, and gave `MultiBehaviorGCN` the
+#   attributes as well.
+# - **On both, what helps is other behaviours as edges.** One graph with favourites
+#   beats purchases alone by +0.0132 ± 0.0061 on the shop cut down to what Tmall's files
+#   hold, as it did on Tmall above.
+# - The claim this kit can make is therefore modest: give a graph model your favourites
+#   and carts as extra edges, and compare it with EASE^R before shipping it.
+#   `benchmarks/README.md` has every table, both protocols and Recall@20.
+
+# %% [markdown]
 # ## Summary
 # - BPR contrasts a positive with a negative; BCE scores each as a probability. Both are
 #   a few lines, checked here on hand-computed values.
@@ -547,7 +643,11 @@ print(
 # - Random walks reach items several hops away: contexts beyond a shopper's own history.
 # - In a graph of (shopper, item) pairs only views add edges. `MultiBehaviorGCN` keeps
 #   behaviours apart with learned weights and adds attribute encoders; it has the highest
-#   test NDCG here, but this notebook does not show which of the two earns its lead.
+#   test NDCG in section 8, but this notebook does not show which of the two earns its
+#   lead, and with every model tuned on validation the lead is gone (section 9).
+# - On a real log (Tmall) the multi-behaviour models trail LightGCN over one graph of
+#   every behaviour, and EASE^R beats every graph model: section 9 reads the recorded
+#   benchmark.
 # - Compare two models on the same shoppers, with the standard error of the paired
 #   difference (`paired_difference`), not one model's standard error.
 # - `train` early-stops on full-ranking validation NDCG, restores the best epoch, saves
