@@ -455,7 +455,9 @@ def _load_worker(
 
 def _fit_in_worker(task_name: str, name: str, seed: int, settings: Settings) -> Run:
     task = _WORKER[task_name]
-    return fit_graph_model(candidates(task)[name], task, seed, settings)
+    if (task_name, "candidates") not in _WORKER:  # the graphs, built once per process
+        _WORKER[task_name, "candidates"] = candidates(task)
+    return fit_graph_model(_WORKER[task_name, "candidates"][name], task, seed, settings)
 
 
 # ---------------------------------------------------------------- summaries
@@ -499,6 +501,17 @@ CHOSEN = {  # reported row: the candidates it is chosen from
     "mbgcn_no_pv": ("mbgcn_no_pv",),
     "mbgcn_attr": ("mbgcn_attr",),
 }
+
+
+def choose(runs: dict[str, dict[int, Run]], seed: int) -> dict[str, str]:
+    """``{reported row: its candidate with the best validation NDCG@10 at seed}`` over the
+    candidates of :data:`CHOSEN` that were run."""
+    out = {}
+    for row, names in CHOSEN.items():
+        present = [n for n in names if n in runs]
+        if present:
+            out[row] = max(present, key=lambda n: runs[n][seed].valid_ndcg)
+    return out
 
 
 def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], str, str]:
@@ -579,14 +592,13 @@ def train_all(
 
         first = [(t, name, seeds[0]) for t, task in tasks.items() for name in candidates(task)]
         run_all(first)
-        rest = []
-        for t in tasks:
-            for names in CHOSEN.values():
-                present = [n for n in names if n in runs[t]]
-                if present:
-                    best = max(present, key=lambda n: runs[t][n][seeds[0]].valid_ndcg)
-                    rest += [(t, best, s) for s in seeds[1:] if (t, best, s) not in rest]
-        run_all(rest)
+        rest = {
+            (t, best, s): None
+            for t in tasks
+            for best in choose(runs[t], seeds[0]).values()
+            for s in seeds[1:]
+        }  # a dict keeps the order and runs a candidate chosen for two rows once
+        run_all(list(rest))
     return runs
 
 
@@ -595,12 +607,9 @@ def report_task(
 ) -> dict:
     """Choose each reported row on validation, print the tables, return the JSON-ready results."""
     results = {name: [run] for name, run in baselines.items()}
-    chosen = {}
-    for row, names in CHOSEN.items():
-        present = [n for n in names if n in runs]
-        if present:
-            chosen[row] = max(present, key=lambda n: runs[n][seeds[0]].valid_ndcg)
-            results[row] = [runs[chosen[row]][s] for s in seeds]
+    chosen = choose(runs, seeds[0])
+    for row, name in chosen.items():
+        results[row] = [runs[name][s] for s in seeds]
     table = {name: summary(r) for name, r in results.items()}
     for row, name in chosen.items():
         if name != row:
