@@ -317,11 +317,10 @@ def fit_baselines(task: Task) -> dict[str, Run]:
 
 @dataclass
 class Candidate:
-    """One graph model to train: its family (one is reported per family), how to build
-    it, a note for the table, and whether it learns the non-target behaviours as an
-    auxiliary loss."""
+    """One graph model to train: how to build it, a note for the table, and whether it
+    learns the non-target behaviours as an auxiliary loss. Which reported row it may
+    stand for is :data:`CHOSEN`'s business."""
 
-    family: str
     build: Callable[[], Recommender]
     note: str
     auxiliary: bool = False
@@ -351,28 +350,20 @@ def candidates(task: Task) -> dict[str, Candidate]:
     out = {}
     for layers in (2, 3):
         out[f"lightgcn_target_L{layers}"] = Candidate(
-            "lightgcn_target",
             lightgcn(target, layers),
             f"graph: {'+'.join(task.target)}; {layers} layer{'s' * (layers > 1)}",
         )
         out[f"lightgcn_all_L{layers}"] = Candidate(
-            "lightgcn_all",
             lightgcn(train, layers),
             f"graph: {'+'.join(behaviors)}; {layers} layer{'s' * (layers > 1)}",
         )
-    out["mbgcn"] = Candidate("mbgcn", mbgcn(), f"graphs: {graphs}; no attributes; as shipped")
-    for layers in (3,):
-        out[f"mbgcn_L{layers}"] = Candidate(
-            "multi",
-            mbgcn(num_layers=layers),
-            f"graphs: {graphs}; {layers} layer{'s' * (layers > 1)}",
-        )
+    out["mbgcn"] = Candidate(mbgcn(), f"graphs: {graphs}; no attributes; as shipped")
+    out["mbgcn_L3"] = Candidate(mbgcn(num_layers=3), f"graphs: {graphs}; 3 layers")
     out["mbgcn_layer_weights"] = Candidate(
-        "multi", mbgcn(layer_weights=True), f"graphs: {graphs}; a mixture per layer"
+        mbgcn(layer_weights=True), f"graphs: {graphs}; a mixture per layer"
     )
     others = [b for b in behaviors if b not in task.target]
     out["mbgcn_aux"] = Candidate(
-        "multi",
         mbgcn(),
         f"graphs: {graphs}; + BPR on {'+'.join(others)} (multi-task)",
         auxiliary=True,
@@ -380,20 +371,18 @@ def candidates(task: Task) -> dict[str, Candidate]:
     stages = {b: adjs[b] for b in others}  # the target behaviours form the last stage
     stages["+".join(task.target)] = normalized_adjacency(target, n_u, n_i)
     out["cascade"] = Candidate(
-        "multi",
         lambda: CascadeGCN(stages, n_u, n_i),
         f"stages: {' -> '.join(stages)}; 1 layer each",
     )
     if "pv" in behaviors:  # the same model without the page-view graph, as Tmall has none
         no_pv = {b: adj for b, adj in adjs.items() if b != "pv"}
         out["mbgcn_no_pv"] = Candidate(
-            "mbgcn_no_pv",
             lambda: MultiBehaviorGCN(no_pv, *none),
             f"graphs: {', '.join(no_pv)}; no attributes",
         )
     if task.attributes is not None:
         out["mbgcn_attr"] = Candidate(
-            "mbgcn_attr", mbgcn(task.attributes), f"graphs: {graphs}; attributes (notebook 03)"
+            mbgcn(task.attributes), f"graphs: {graphs}; attributes (notebook 03)"
         )
     return out
 
