@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.data import BEHAVIORS, Dataset, load_shop
 from gnnrec_utils.datasets import load_tmall
 from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
@@ -148,18 +148,19 @@ def tmall_task(folder: Path) -> Task:
     return Task("tmall", period_split(load_tmall(folder, verbose=False).to_shop()), ("buy",))
 
 
-def shop_task(folder: Path) -> Task:
-    """The bundled shop as the notebooks split it; the target is a fav, cart or buy."""
-    shop = load_shop(folder)
+def shop_task(source: Path | Dataset) -> Task:
+    """The bundled shop (a folder, or a generated ``Dataset``) as the notebooks split it;
+    the target is a fav, cart or buy."""
+    shop = source if isinstance(source, Dataset) else load_shop(source)
     user_codes, user_cards = user_attribute_codes(shop.users)
     item_codes, item_cards = item_attribute_codes(shop.items)
     attributes = (user_codes, item_codes, user_cards, item_cards)
     return Task("shop", temporal_split(shop), TARGET_BEHAVIORS, attributes)
 
 
-def shop_buy_task(folder: Path) -> Task:
+def shop_buy_task(source: Path | Dataset) -> Task:
     """The bundled shop split as the notebooks do, but with Tmall's target, a purchase."""
-    task = shop_task(folder)
+    task = shop_task(source)
     return Task("shop_buy", task.split, ("buy",), task.attributes)
 
 
@@ -168,13 +169,13 @@ def shop_buy_task(folder: Path) -> Task:
 TMALL_FAV_PER_BUY = 1.221
 
 
-def shop_like_tmall_task(folder: Path) -> Task:
+def shop_like_tmall_task(source: Path | Dataset) -> Task:
     """The shop with a purchase target, trained on what Tmall's files hold: purchases and
     favourites, no page views, no carts, favourite pairs sampled (seeded) down to
     Tmall's ratio of favourite pairs to purchase pairs. Validation and test unchanged;
     shoppers whose training events were all page views or carts become cold and leave
     the scored users."""
-    task = shop_buy_task(folder)
+    task = shop_buy_task(source)
     train = task.split.train
     buys = train[train.behavior == "buy"]
     favs = train[train.behavior == "fav"].drop_duplicates(["user_id", "item_id"])

@@ -7,8 +7,10 @@ behaves like real shop data (see ``data/README.md`` for the measured card):
   tastes depend on their segment, plus a personal taste on top;
 * items with a category, a brand and a price, and a long-tailed appeal;
 * sessions that follow a daily rhythm, each browsing one category;
-* a funnel: ``pv`` may lead to ``fav`` / ``cart``, and ``cart`` or ``pv`` to
-  ``buy``, calibrated to the behaviour shares of Taobao's public log;
+* a funnel: ``pv`` may lead to ``fav`` / ``cart``, and ``pv``, ``cart`` or an
+  earlier ``fav`` to ``buy``, calibrated to the behaviour shares of Taobao's public
+  log (how favourites couple with purchases is set against a real Tmall log:
+  ``data/README.md``);
 * related categories (same department, or complements such as phones and
   phone cases), so that shoppers of one also shop the other;
 * users who join and items launched during the window (cold start), and item
@@ -94,6 +96,12 @@ class ShopConfig:
     personal_taste: float = 2.0  # spread of each shopper's own taste
     category_persistence: float = 0.5  # chance a session continues the previous category
     related_mix: float = 0.4  # share of category taste passed on to related categories
+    # Favourites, set against Tmall (benchmarks/favourite_signal.py): a favourite follows
+    # taste less steeply than a cart or a purchase, and a quarter of purchases come back
+    # to an earlier favourite days later.
+    fav_taste: float = 0.25  # slope of a favourite's chance on the user-item taste
+    fav_buy_share: float = 0.25  # share of purchases that return to an earlier favourite
+    fav_buy_days: float = 2.0  # mean days from a favourite to its later purchase
 
 
 SIZES = {
@@ -421,23 +429,41 @@ def calibrated_draw(
 
 
 def funnel_events(
-    views: pd.DataFrame, z: np.ndarray, trigger: np.ndarray, rng: np.random.Generator
+    cfg: ShopConfig,
+    views: pd.DataFrame,
+    z: np.ndarray,
+    trigger: np.ndarray,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """fav, cart and buy events that follow first views, at Taobao's behaviour shares."""
+    """fav, cart and buy events that follow first views, at Taobao's behaviour shares.
+
+    A purchase comes one of three ways: right after the view, from the cart some hours
+    later, or (a share ``cfg.fav_buy_share``) back from a favourite days later. A
+    purchase that would fall after the window's end is not made; the direct purchases
+    make up the count.
+    """
     n_pv = len(views)
     want = {b: n_pv * TAOBAO_SHARES[b] / TAOBAO_SHARES["pv"] for b in ("fav", "cart", "buy")}
     idx = np.flatnonzero(trigger)
     zt = z[idx]
-    fav = idx[calibrated_draw(zt, want["fav"], 1.0, rng)]
-    cart = idx[calibrated_draw(zt, want["cart"], 1.2, rng)]
-    buy_direct = idx[calibrated_draw(zt, 0.45 * want["buy"], 1.5, rng)]
-    buy_cart = cart[calibrated_draw(z[cart], 0.55 * want["buy"], 1.0, rng)]
     t = views.timestamp.to_numpy()
+    end = START_TIMESTAMP + NUM_DAYS * DAY - 1
+    fav = idx[calibrated_draw(zt, want["fav"], cfg.fav_taste, rng)]
+    cart = idx[calibrated_draw(zt, want["cart"], 1.2, rng)]
+    buy_cart = cart[calibrated_draw(z[cart], 0.55 * want["buy"], 1.0, rng)]
+    buy_fav, t_fav = fav[:0], t[:0]
+    if cfg.fav_buy_share > 0:
+        buy_fav = fav[calibrated_draw(z[fav], cfg.fav_buy_share * want["buy"], 1.0, rng)]
+        t_fav = t[buy_fav] + 600 + rng.exponential(cfg.fav_buy_days * DAY, len(buy_fav))
+        buy_fav, t_fav = buy_fav[t_fav <= end], t_fav[t_fav <= end]
+    direct = max(want["buy"] - len(buy_cart) - len(buy_fav), 0.0)
+    buy_direct = idx[calibrated_draw(zt, direct, 1.5, rng)]
     parts = [
         (fav, "fav", t[fav] + 5 + rng.exponential(40, len(fav))),
         (cart, "cart", t[cart] + 5 + rng.exponential(40, len(cart))),
         (buy_direct, "buy", t[buy_direct] + 10 + rng.exponential(90, len(buy_direct))),
         (buy_cart, "buy", t[buy_cart] + 120 + rng.exponential(3 * 3600, len(buy_cart))),
+        (buy_fav, "buy", t_fav),
     ]
     frames = [
         pd.DataFrame({"view": v, "behavior": b, "timestamp": ts.astype(np.int64)})
@@ -462,7 +488,7 @@ def generate_shop(size: str | ShopConfig = "default", seed: int = 0) -> Dataset:
     item, taste = choose_items(cfg, world, views, rng)
     repeat = repeat_views(cfg, views, item, rng)
     z = (taste - taste.mean()) / taste.std()
-    follow = funnel_events(views, z, ~repeat, rng)
+    follow = funnel_events(cfg, views, z, ~repeat, rng)
     end = START_TIMESTAMP + NUM_DAYS * DAY - 1
     events = pd.DataFrame(
         {

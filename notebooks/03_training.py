@@ -18,7 +18,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~41 s on a 2-core CPU (measured).
+# **Runtime**: ~632 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -336,18 +336,21 @@ print(
 # %% [markdown]
 # What the table says, on this data and this budget (`GRID_EPOCHS = 5`):
 #
-# - **Hard negatives help most**: test NDCG@10 0.0253 with BPR and 0.0259 with BCE,
-#   against 0.0205 and 0.0190 with uniform negatives, at a price in seconds per run that
-#   the last line above shows (ten candidates are scored for every positive).
-# - **Popularity-biased negatives** come second (0.0223 and 0.0235): contrasting popular
-#   items teaches the model more than contrasting items nobody looks at.
+# - **Popularity-biased and hard negatives score highest**: test NDCG@10 0.0242 with both
+#   BPR and BCE for popularity-biased, 0.0236 and 0.0229 for hard, against 0.0195 and
+#   0.0208 with uniform negatives: contrasting popular or plausible items teaches the model
+#   more than contrasting items nobody looks at.
+# - **They cost time**: both took more seconds per run than uniform negatives here (the
+#   last line above; hard negatives score ten candidates for every positive), though
+#   times vary from run to run.
 # - **The loss matters less than the sampler**: averaged over samplers BPR and BCE are
-#   level (0.0224 and 0.0228), and which one wins changes from sampler to sampler.
-# - **Random-walk positives add little** over uniform ones (0.0216 and 0.0227): items a
+#   level (0.0219 and 0.0220), and which one wins changes from sampler to sampler.
+# - **Random-walk positives add nothing** over uniform ones (0.0203 and 0.0200): items a
 #   few hops away are what LightGCN's three propagation layers reach anyway.
-# - Against a standard error of 0.0036, only hard negatives' lead over uniform ones comes
-#   near two standard errors; rerun with more epochs (exercise 2) before you pick a
-#   winner for your own data.
+# - Against a standard error of 0.0032, no sampler's lead over uniform negatives reaches
+#   two standard errors, and popularity-biased and hard negatives are far closer to each
+#   other than that; rerun with more epochs (exercise 2) before you pick a winner for
+#   your own data.
 
 # %% [markdown]
 # ## 7 What each behaviour adds
@@ -399,11 +402,11 @@ ablation.assign(change=ablation[f"ndcg@{TOP_K}"] - ablation.loc["all four", f"nd
 )
 
 # %% [markdown]
-# At this budget no single behaviour's removal moves test NDCG@10 by more than 0.0015,
-# under half a standard error (0.0036): none of the four graphs carries the model alone.
-# Carts are the one whose removal costs anything (−0.0010); leaving out views, favs or
-# buys even scores slightly higher, within noise. The positives are favs, carts and
-# buys whatever the graph holds, so the graphs add context, not the answers.
+# At this budget no single behaviour's removal lowers test NDCG@10 by more than 0.0010
+# (carts); leaving out views costs 0.0002, and leaving out favs or buys even scores higher
+# (+0.0038 and +0.0016). The largest move, 0.0038, is just over one standard error (0.0032):
+# within noise, and none of the four graphs carries the model alone. The positives are
+# favs, carts and buys whatever the graph holds, so the graphs add context, not the answers.
 
 # %% [markdown]
 # Trained to convergence (early stopping, as in section 5), the full model's learned
@@ -472,7 +475,7 @@ ax.set(
 plt.show()
 
 # %% [markdown]
-# Each figure in the table is a mean over the same 945 shoppers, so two models are
+# Each figure in the table is a mean over the same 1,030 shoppers, so two models are
 # compared shopper by shopper: the mean of the per-shopper differences in NDCG@10, with
 # the standard error of that mean. Unlike one model's standard error, it takes into
 # account how the two models' scores move together from shopper to shopper; a gap of
@@ -522,24 +525,24 @@ print(
 
 # %% [markdown]
 # - **The multi-behaviour GNN beats both baselines.** `MultiBehaviorGCN` reaches a
-#   test NDCG@10 of 0.0303, 1.66 times popularity's 0.0182 and about twice MF-BPR's
-#   0.0152; paired over the same shoppers it gains 0.0121 ± 0.0042 over popularity (2.8
-#   standard errors) and 0.0151 ± 0.0044 over MF-BPR (3.4).
-# - **LightGCN is ahead of popularity by less, and not clearly.** +0.0054 ± 0.0043 with
-#   all behaviours in its graph and +0.0078 ± 0.0047 with favs, carts and buys only:
-#   1.3 and 1.7 standard errors, suggestive but not settled on one test day.
-# - **MF-BPR falls below popularity.** Intent is sparse — about 17,000 training pairs for
-#   6,000 shoppers, under three each — so most shoppers' ID vectors barely train, while
-#   popularity counts all 317,000 training events. MF is LightGCN without the graph: the
-#   gap between them (+0.0085 ± 0.0044, 1.9 standard errors) is what propagation over
-#   the shop's graph buys.
-# - **What views add is not settled here.** LightGCN did no better with views in its
-#   graph (0.0236 against 0.0260 without them), and in section 7 dropping the view graph
-#   even raised `MultiBehaviorGCN` slightly (0.0258 against 0.0247), within noise.
-#   `MultiBehaviorGCN` differs from LightGCN in two ways at once — it learns one weight
-#   per behaviour (cart 0.52, fav 0.3, buy 0.09, pv 0.09 in section 7) *and* starts from
-#   attribute encoders — so its lead over LightGCN (+0.0067 ± 0.0037, 1.8 standard
-#   errors) cannot be credited to either alone on this evidence.
+#   test NDCG@10 of 0.0306, 1.58 times popularity's 0.0193 and about four times MF-BPR's
+#   0.0074; paired over the same shoppers it gains 0.0113 ± 0.0044 over popularity (2.6
+#   standard errors) and 0.0232 ± 0.0040 over MF-BPR (5.8).
+# - **LightGCN is not clearly ahead of popularity.** +0.0045 ± 0.0042 with all behaviours
+#   in its graph and +0.0011 ± 0.0039 with favs, carts and buys only: 1.1 and 0.3 standard
+#   errors, within noise on one test day.
+# - **MF-BPR falls below popularity**, by 0.0120 ± 0.0034 (3.5 standard errors). Intent is
+#   sparse — about 19,000 training pairs for 6,000 shoppers, about three each — so most
+#   shoppers' ID vectors barely train, while popularity counts all 317,000 training events.
+#   MF is LightGCN without the graph: the gap between them (+0.0164 ± 0.0035, 4.7 standard
+#   errors) is what propagation over the shop's graph buys.
+# - **What views add is not settled here.** LightGCN scored higher with views in its graph
+#   (0.0238 against 0.0204 without them), but paired that is 0.0034 ± 0.0033, one standard
+#   error; in section 7 dropping the view graph barely moved `MultiBehaviorGCN` (0.0236
+#   against 0.0239). `MultiBehaviorGCN` differs from LightGCN in two ways at once — it
+#   learns one weight per behaviour (cart 0.50, fav 0.39, buy 0.06, pv 0.05 in section 7)
+#   *and* starts from attribute encoders — so its edge over LightGCN (+0.0068 ± 0.0038,
+#   1.8 standard errors, not settled) cannot be credited to either on this evidence.
 
 # %% [markdown]
 # ## 9 On real data: Tmall

@@ -18,7 +18,7 @@
 #   against exact, milliseconds per query, memory.
 #
 # **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
-# **Runtime**: ~26 s on a 2-core CPU (measured).
+# **Runtime**: ~20 s on a 2-core CPU (measured).
 # **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
 
@@ -198,10 +198,11 @@ side
 
 # %% [markdown]
 # On this page both lists stay in the query's category, 15, and mostly at its price level.
-# The GNN's first three are all items that a shopper of item 828 went on to fav, cart or
-# buy on the test day; co-occurrence's ten hold two of them. Co-occurrence ranks the
-# category's best-sellers first (621 and 216 training events), the GNN also finds the
-# query's own brand (35) twice. Over the whole catalogue:
+# The GNN's ten hold three items that a shopper of item 828 went on to fav, cart or buy on
+# the test day (ranks 1, 2 and 4); co-occurrence's ten hold two of them (ranks 2 and 4).
+# Co-occurrence ranks a best-seller first (item 2996, 635 training events), which the GNN
+# ranks third; each list finds the query's own brand (35) once, item 2373. Over the whole
+# catalogue:
 
 
 # %%
@@ -224,12 +225,13 @@ pd.DataFrame(
 
 
 # %% [markdown]
-# The GNN's neighbours nearly always share the query's category (98.9 % of them by
-# cosine, 94.9 % by inner product) and often its brand (72.9 %, 57.9 %): its item encoder
+# The GNN's neighbours nearly always share the query's category (99.4 % of them by
+# cosine, 97.6 % by inner product) and often its brand (72.5 %, 58.0 %): its item encoder
 # starts every item from its category and brand embeddings (notebook 02), so items of a
 # kind start out close. Co-occurrence keeps the category 85.5 % of the time and the brand
 # 36.1 %: shoppers browse one category per session, but also cross to related ones (the
-# shop's generator links categories such as phones and phone cases). Which of the two is *right* is what the next section measures.
+# shop's generator links categories such as phones and phone cases). Which of the two is
+# *right* is what the next section measures.
 
 # %% [markdown]
 # ## 4 A leak-free test: held-out co-engagement
@@ -329,19 +331,20 @@ ax.set(
 plt.show()
 
 # %% [markdown]
-# - **`MultiBehaviorGCN` by inner product leads**: NDCG@10 0.2153 and Recall@10 0.2928 —
-#   about three in ten of a query item's co-engaged items are among its ten neighbours.
-# - **Counting is close behind**: co-occurrence counts 0.2045, their cosine (item-kNN's
-#   similarity) 0.1987. The GNN's lead over counts (0.2153 against 0.2045) is smaller
-#   than two standard errors (0.0085), so on 815 query items it is not a clear win; and
-#   those standard errors are not paired, and treat
-#   query items as independent, which they are not quite (one shopper's basket makes
+# - **Counting and `MultiBehaviorGCN` by inner product share the top**: NDCG@10 0.2093 for
+#   co-occurrence counts and 0.2075 for the GNN, Recall@10 0.2890 and 0.2847 — about three
+#   in ten of a query item's co-engaged items are among its ten neighbours.
+# - **Neither wins**: the gap (0.2093 against 0.2075) is under a quarter of one standard
+#   error (0.0082), so on 856 query items the two are level; the counts' cosine (item-kNN's
+#   similarity, 0.1991) is within noise of both. Those standard errors are not paired, and
+#   treat query items as independent, which they are not quite (one shopper's basket makes
 #   several pairs).
 # - **Cosine or inner product depends on the model**: `MultiBehaviorGCN` gains from the
-#   inner product (0.2153 against 0.1731), LightGCN loses from it (0.1496 against 0.1785).
-#   Measure it; do not assume it.
-# - **Popularity collapses**: 0.0165, a thirteenth of the GNN's figure, though still
-#   well above random (0.0022). A similar-items slot has to be about the item.
+#   inner product (0.2075 against 0.1555), LightGCN does not (0.1485 against 0.1641 by
+#   cosine, about two standard errors lower, so not a settled loss). Measure it; do not
+#   assume it.
+# - **Popularity collapses**: 0.0165, about a thirteenth of the leaders' figures, though
+#   still well above random (0.0023). A similar-items slot has to be about the item.
 
 # %% [markdown]
 # ### A looser question, and why popularity wins it
@@ -369,11 +372,12 @@ print(
 pd.DataFrame(fu).T.round(4)
 
 # %% [markdown]
-# Now **popularity wins** (NDCG@10 0.0305, against 0.0177 for the GNN and 0.0126 for
-# counting); the two similarity methods score a tenth or less of what they did above. A shopper's next fav, cart or
-# buy, a day later, follows their own tastes and what is in demand more than the one
-# item $q$; the relevant set of $q$ is everything its shoppers want next, and best-sellers
-# fill it. That is the question user-to-item recommendation answers (notebooks 03 and 04).
+# Now **popularity wins** (NDCG@10 0.0325, against 0.0147 for the GNN and 0.0127 for
+# counting, with standard errors of 0.0020 and less); the two similarity methods score a
+# tenth or less of what they did above. A shopper's next fav, cart or buy, a day later,
+# follows their own tastes and what is in demand more than the one item $q$; the relevant
+# set of $q$ is everything its shoppers want next, and best-sellers fill it. That is the
+# question user-to-item recommendation answers (notebooks 03 and 04).
 # For a "similar to this" slot, the item-specific co-engagement of section 4 is the test.
 
 # %% [markdown]
@@ -455,8 +459,8 @@ retrieval_table.round(4)
 # - **At 3,000 items every method answers in a fraction of a millisecond per query**,
 #   the exact ones included; faiss's flat index and PyG's `MIPSKNNIndex` return exactly
 #   the lists of section 2.
-# - **The approximate indexes already miss a little**: IVF finds 98.6 % of the exact
-#   neighbours, HNSW 99.3 %, for a speed-up of at most a few times over the exact
+# - **The approximate indexes already miss a little**: IVF finds 99.1 % of the exact
+#   neighbours, HNSW 99.5 %, for a speed-up of at most a few times over the exact
 #   scan. HNSW's graph also makes its index about half as large again as the vectors.
 # - **At this size, search exactly.** The trade changes with the catalogue:
 #   `benchmarks/retrieval.py` runs the same indexes on a million generated vectors, where
@@ -467,11 +471,11 @@ retrieval_table.round(4)
 # ## Summary
 # - A trained GNN's item vectors give "similar items" with one matrix product, the item
 #   itself excluded; whether cosine or inner product works better is a measurement (here
-#   it flipped between the two GNNs).
+#   the inner product helped one GNN and not the other).
 # - Judge similar-item lists leak-free: lists from training only, relevance from a later
 #   day's co-engagement, full ranking, standard errors. Here the GNN's lists (NDCG@10
-#   0.2153) edge out co-occurrence counting (0.2045) within noise, and leave popularity
-#   (0.0165) far behind.
+#   0.2075) and co-occurrence counting (0.2093) are level within noise, and both leave
+#   popularity (0.0165) far behind.
 # - The definition decides the winner: "what will this item's shoppers want next" is a
 #   question about shoppers, and popularity wins it.
 # - Attributes beside a list show why items were matched: the GNN's neighbours share the

@@ -1,12 +1,22 @@
 """The generator: deterministic, in schema, and shaped like a shop log."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gnnrec_utils import stats
 from gnnrec_utils.data import BEHAVIORS, EVENT_COLUMNS
-from gnnrec_utils.synthetic import DAY, NUM_DAYS, START_TIMESTAMP, generate_shop
+from gnnrec_utils.synthetic import (
+    DAY,
+    NUM_DAYS,
+    SIZES,
+    START_TIMESTAMP,
+    TAOBAO_SHARES,
+    funnel_events,
+    generate_shop,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +59,47 @@ def test_items_are_never_seen_before_launch_day_zero_or_later(tiny):
     # every item's first event lies inside the window, none before the log starts
     first = tiny.events.groupby("item_id").timestamp.min()
     assert (first >= START_TIMESTAMP).all()
+
+
+def funnel_on(cfg, n=200_000, seed=0):
+    """The funnel on ``n`` first views spread over the window, with standard-normal tastes."""
+    rng = np.random.default_rng(seed)
+    views = pd.DataFrame({"timestamp": START_TIMESTAMP + rng.integers(0, NUM_DAYS * DAY, n)})
+    z = rng.normal(size=n)
+    return views, z, funnel_events(cfg, views, z, np.ones(n, dtype=bool), rng)
+
+
+@pytest.mark.parametrize("slope", [0.0, 1.0])
+def test_fav_taste_sets_how_much_taste_favourites_follow(slope):
+    views, z, follow = funnel_on(dataclasses.replace(SIZES["tiny"], fav_taste=slope))
+    faved = np.zeros(len(z), dtype=bool)
+    faved[follow.view[follow.behavior == "fav"]] = True
+    gap = z[faved].mean() - z[~faved].mean()
+    se = z.std() * np.sqrt(1 / faved.sum() + 1 / (~faved).sum())
+    if slope == 0:
+        assert abs(gap) < 4 * se, "favourites should ignore taste"
+    else:
+        assert gap > 0.5, "favourites should follow taste"
+
+
+def late_buys_of_favourites(follow: pd.DataFrame) -> pd.DataFrame:
+    """Purchases made 10 minutes or more after a favourite of the same view."""
+    buys = follow[follow.behavior == "buy"]
+    favs = follow[follow.behavior == "fav"]
+    late = buys.merge(favs, on="view", suffixes=("", "_fav"))
+    return late[late.timestamp - late.timestamp_fav >= 600]
+
+
+def test_fav_buy_share_brings_shoppers_back_to_their_favourites_later():
+    views, _, follow = funnel_on(dataclasses.replace(SIZES["tiny"], fav_buy_share=0.3))
+    want = len(views) * TAOBAO_SHARES["buy"] / TAOBAO_SHARES["pv"]
+    buys = follow[follow.behavior == "buy"]
+    assert abs(len(buys) - want) < 0.05 * want, "direct purchases make up the count"
+    late = late_buys_of_favourites(follow)
+    assert (late.timestamp <= START_TIMESTAMP + NUM_DAYS * DAY - 1).all()
+    # without the knob, the only late purchases of a faved view come from its cart
+    without = dataclasses.replace(SIZES["tiny"], fav_buy_share=0.0)
+    baseline = late_buys_of_favourites(funnel_on(without)[2])
+    extra = (len(late) - len(baseline)) / want
+    # 0.3 asked, less the ones that would fall after the window (about a fifth)
+    assert 0.2 < extra < 0.3, extra
