@@ -1,16 +1,17 @@
-"""Why do favourites lift LightGCN so much more on the shop than on Tmall?
+"""How much do favourites lift LightGCN on the shop, against Tmall? Sets the generator's favourites.
 
-``multibehavior.py`` finds that adding favourites to LightGCN's purchase graph lifts its
-validation NDCG@10 on the bundled shop cut down to Tmall's behaviours
-(``shop_like_tmall``) by about twice its value, and on Tmall by a few per cent. Two
-explanations predict that gap:
+``multibehavior.py`` found that adding favourites to LightGCN's purchase graph nearly
+doubled its validation NDCG@10 on the bundled shop cut down to Tmall's behaviours
+(``shop_like_tmall``, the generator as it was before 2026-12-01: ``fav_taste=1``,
+``fav_buy_share=0``), and raised it by a few per cent on Tmall. Two explanations predict
+that gap:
 
-* **density**: the shop's purchase graph is far sparser (0.66 training purchase pairs
+* **density**: the shop's purchase graph is far sparser (0.67 training purchase pairs
   per shopper against Tmall's 4.35; nine days against months), and favourites add
   more to a sparse graph;
-* **taste in favourites**: in the generator a favourite follows the shopper's taste
-  as steeply as a purchase does (``ShopConfig.fav_taste``), so the shop's favourites
-  may say more about the *other* items a shopper buys than real ones do.
+* **taste in favourites**: a favourite that follows the shopper's taste as steeply as a
+  purchase does (``ShopConfig.fav_taste``) says more about the *other* items a shopper
+  buys than a real one does.
 
 Tasks, each with a purchase target and favourites as the only other behaviour:
 
@@ -25,17 +26,22 @@ Tasks, each with a purchase target and favourites as the only other behaviour:
 Per task and training seed (``--seeds``): LightGCN on the purchase graph and on
 purchases + favourites, with 2 and with 3 layers, the better of each pair on validation
 NDCG@10, trained as ``multibehavior.py`` trains (``gnnrec_utils.training.train``,
-``--batch-size``, ``--lr``, ``--max-epochs``). Only the validation period is read: this
-script is for choosing the generator's favourite knobs, and the test period stays for
-``multibehavior.py``. Printed per task: both validation NDCG@10 values, the gain
-(with favourites / without - 1), and ``behavior_overlap.py``'s lift of a favourite on a
-later purchase of the same item (over the same periods).
+``--batch-size``, ``--lr``, ``--max-epochs``). Only the training and validation periods
+are read: this script is for choosing the generator's favourite knobs, and the test
+period stays for ``multibehavior.py``. Printed per task: both validation NDCG@10 values,
+the gain (with favourites / without - 1), ``behavior_overlap.py``'s lift of a favourite
+on a later purchase of the same item (the later purchases from the validation period),
+and the latest best epoch of the four runs (a run that peaks at ``--max-epochs`` was
+cut short); then the mean and spread of each setting over generated shops
+(``--shop-seeds``) or Tmall samples (``--sample-seeds``).
 
 Usage::
 
-    python benchmarks/favourite_signal.py --data ../shared/datasets/tmall
+    python benchmarks/favourite_signal.py --data ../shared/datasets/tmall [--sample-seeds 0 1 2]
     python benchmarks/favourite_signal.py --fav-taste 0 0.5 1 --fav-buy-share 0 0.2 \\
         --shop-seeds 0 1 2 [--jobs 2 --threads 1]
+    python benchmarks/favourite_signal.py --fav-taste 0.25 --fav-buy-share 0.1 0.15 0.2 \\
+        --shop-seeds 0 1 2 3 4 --lift-only        # the lift alone, no training
 
 The last line printed is one JSON object.
 """
@@ -65,8 +71,8 @@ from gnnrec_utils.training import TrainConfig, train
 from gnnrec_utils.utils import set_seed
 
 #: Distinct training purchase pairs per shopper in the bundled shop's ``shop_like_tmall``
-#: task (3,948 pairs, 6,000 shoppers; ``multibehavior.py --shop data/shop``).
-SHOP_BUYS_PER_USER = 0.658
+#: task (4,038 pairs, 6,000 shoppers; ``multibehavior.py --shop data/shop``).
+SHOP_BUYS_PER_USER = 0.673
 GRAPHS = {"buy": "lightgcn_target", "buy+fav": "lightgcn_all"}
 
 
@@ -81,7 +87,7 @@ def sparse_tmall_task(folder: Path, buys_per_user: float, seed: int = 0) -> Task
     n_buys = round(buys_per_user * task.split.num_users)
     if n_buys > len(buys):
         raise ValueError(
-            f"buys_per_user={buys_per_user} asks for {n_buys:,} purchase pairs; "
+            f"buys_per_user={buys_per_user:g} asks for {n_buys:,} purchase pairs; "
             f"the training period has {len(buys):,}"
         )
     buys = buys.iloc[np.sort(rng.choice(len(buys), n_buys, replace=False))]
@@ -103,16 +109,24 @@ def shop_config(size: str, fav_taste: float, fav_buy_share: float):
 def build_task(spec: tuple) -> Task:
     """A task from its picklable description (built again in each worker)."""
     if spec[0] == "tmall_sparse":
-        _, folder, buys_per_user = spec
-        return sparse_tmall_task(Path(folder), buys_per_user)
+        _, folder, buys_per_user, seed = spec
+        return sparse_tmall_task(Path(folder), buys_per_user, seed)
     _, size, fav_taste, fav_buy_share, seed = spec
     return shop_like_tmall_task(generate_shop(shop_config(size, fav_taste, fav_buy_share), seed))
 
 
 def label(spec: tuple) -> str:
     if spec[0] == "tmall_sparse":
-        return f"tmall_sparse buys/user={spec[2]:g}"
+        return f"tmall_sparse buys/user={spec[2]:g} sample={spec[3]}"
     return f"shop fav_taste={spec[2]:g} fav_buy_share={spec[3]:g} seed={spec[4]}"
+
+
+def validation_lift(task: Task) -> float:
+    """``behavior_overlap.py``'s lift of a favourite on a later purchase, the later
+    purchases taken from the validation period only."""
+    return overlap(dataclasses.replace(task.split, test=task.split.test.iloc[:0]))[
+        "lift of fav on a later buy"
+    ]
 
 
 _TASKS: dict = {}
@@ -132,6 +146,20 @@ def validation_best(spec: tuple, name: str, seed: int, settings: Settings) -> tu
     return float(history["ndcg@10"].max()), int(history["ndcg@10"].idxmax())
 
 
+def print_lifts(specs: list[tuple]) -> None:
+    """The validation lift of every task, and its mean ± std per setting (no training)."""
+    found: dict[str, list[float]] = {}
+    for spec in specs:
+        lift = validation_lift(_TASKS[spec][0] if spec in _TASKS else build_task(spec))
+        found.setdefault(label(spec).rsplit(" ", 1)[0], []).append(lift)
+        print(f"{label(spec):<46}{lift:>10.0f}", flush=True)
+    print(f"\n{'setting (mean ± std over shops or samples)':<46}{'fav lift':>12}")
+    for name, lifts in found.items():
+        spread = np.std(lifts, ddof=1) if len(lifts) > 1 else 0.0
+        print(f"{name:<46}{np.mean(lifts):>6.0f} ± {spread:.0f}")
+    print(json.dumps({name: [round(v, 2) for v in lifts] for name, lifts in found.items()}))
+
+
 def _init(threads: int | None) -> None:
     if threads:
         torch.set_num_threads(threads)
@@ -141,6 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="the Tmall folder: adds tmall_sparse")
     parser.add_argument("--buys-per-user", type=float, default=SHOP_BUYS_PER_USER)
+    parser.add_argument("--sample-seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--fav-taste", type=float, nargs="*", default=[])
     parser.add_argument("--fav-buy-share", type=float, nargs="+", default=[0.0])
     parser.add_argument("--shop-seeds", type=int, nargs="+", default=[0])
@@ -151,8 +180,14 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=TrainConfig.lr)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--threads", type=int)
+    parser.add_argument(
+        "--lift-only", action="store_true", help="no training: the lift of each task only"
+    )
     args = parser.parse_args()
-    specs = [("tmall_sparse", str(args.data), args.buys_per_user)] if args.data else []
+    specs = [
+        ("tmall_sparse", str(args.data), args.buys_per_user, s)
+        for s in (args.sample_seeds if args.data else [])
+    ]
     specs += [
         ("shop", args.size, s, f, g)
         for s in args.fav_taste
@@ -161,7 +196,15 @@ def main() -> None:
     ]
     if not specs:
         parser.error("give --data (a Tmall folder), --fav-taste values, or both")
+    if args.data:  # a bad --buys-per-user stops here, before any training
+        try:
+            _TASKS[specs[0]] = (task := build_task(specs[0]), candidates(task))
+        except ValueError as error:
+            parser.error(str(error))
     start = time.perf_counter()
+    if args.lift_only:
+        print_lifts(specs)
+        return
     settings = Settings(args.max_epochs, args.batch_size, args.lr)
     print(f"torch {torch.__version__}; seeds {args.seeds}; {settings}", flush=True)
     names = [f"{g}_L{n}" for g in GRAPHS.values() for n in (2, 3)]
@@ -176,8 +219,8 @@ def main() -> None:
         f"\n{'task':<46}{'buy':>8}{'buy+fav':>9}{'gain':>8}{'fav lift':>10}{'last best epoch':>17}"
     )
     for spec in specs:
-        task = build_task(spec)
-        row = {"task": label(spec), "lift": overlap(task.split)["lift of fav on a later buy"]}
+        task = _TASKS[spec][0] if spec in _TASKS else build_task(spec)
+        row = {"task": label(spec), "lift": validation_lift(task)}
         row["last_best_epoch"] = max(found[spec, n, s][1] for n in names for s in args.seeds)
         for graph, family in GRAPHS.items():
             per_seed = [
@@ -190,6 +233,17 @@ def main() -> None:
             f"{row['task']:<46}{row['buy']:>8.4f}{row['buy+fav']:>9.4f}"
             f"{row['gain']:>+8.2f}{row['lift']:>10.0f}{row['last_best_epoch']:>17}",
             flush=True,
+        )
+    print(f"\n{'setting (mean ± std over shops or samples)':<46}{'gain':>14}{'fav lift':>12}")
+    settings_seen: dict[str, list[dict]] = {}
+    for row in rows:
+        settings_seen.setdefault(row["task"].rsplit(" ", 1)[0], []).append(row)
+    for name, group in settings_seen.items():
+        gains, lifts = [r["gain"] for r in group], [r["lift"] for r in group]
+        spread = lambda v: np.std(v, ddof=1) if len(v) > 1 else 0.0  # noqa: E731
+        print(
+            f"{name:<46}{np.mean(gains):>+8.2f} ± {spread(gains):.2f}"
+            f"{np.mean(lifts):>7.0f} ± {spread(lifts):.0f}"
         )
     out = {"rows": rows, "settings": vars(settings) | {"seeds": args.seeds}}
     out["seconds"] = round(time.perf_counter() - start, 1)

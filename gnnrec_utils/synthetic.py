@@ -96,11 +96,11 @@ class ShopConfig:
     personal_taste: float = 2.0  # spread of each shopper's own taste
     category_persistence: float = 0.5  # chance a session continues the previous category
     related_mix: float = 0.4  # share of category taste passed on to related categories
-    # Favourites, set against Tmall (benchmarks/favourite_signal.py): a favourite follows
-    # taste less steeply than a cart or a purchase, and a quarter of purchases come back
-    # to an earlier favourite days later.
+    # Favourites, set against Tmall on validation (benchmarks/favourite_signal.py): a
+    # favourite follows taste less steeply than a cart or a purchase, and some purchases
+    # come back to an earlier favourite days later.
     fav_taste: float = 0.25  # slope of a favourite's chance on the user-item taste
-    fav_buy_share: float = 0.25  # share of purchases that return to an earlier favourite
+    fav_buy_share: float = 0.15  # share of purchases that return to an earlier favourite
     fav_buy_days: float = 2.0  # mean days from a favourite to its later purchase
 
 

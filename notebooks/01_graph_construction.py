@@ -16,7 +16,7 @@
 #   per behaviour, and the normalised sparse adjacency LightGCN-style models propagate over.
 #
 # **Prerequisites**: Python and pandas; no earlier notebook.
-# **Runtime**: ~17 s on a 2-core CPU (measured).
+# **Runtime**: ~14 s on a 2-core CPU (measured).
 # **Source**: `01_graph_construction.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 01` (README, *Editing a notebook*).
 
@@ -436,7 +436,7 @@ plt.show()
 # - The series predicts the items a shopper will fav, cart or buy among items new to them;
 #   views are input only.
 # - A global temporal split keeps the future out of training; under a random split a
-#   simple "recently viewed" scorer scores 27.9× its honest NDCG@20 only because the test
+#   simple "recently viewed" scorer scores 27.3× its honest NDCG@20 only because the test
 #   day's own page views were in its training data.
 # - The training events become a `HeteroData` (one edge type per behaviour, timestamps as
 #   edge attributes) and a coalesced, symmetric, normalised CSR adjacency.

@@ -16,7 +16,7 @@
 # - the heterogeneous route: PyG's `to_hetero` on the multi-behaviour graph.
 #
 # **Prerequisites**: 01 · Graph construction.
-# **Runtime**: ~38 s on a 2-core CPU (measured).
+# **Runtime**: ~11 s on a 2-core CPU (measured).
 # **Source**: `02_encoders.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 02` (README, *Editing a notebook*).
 

@@ -17,7 +17,7 @@
 #   can reorder them.
 #
 # **Prerequisites**: 03 · Training.
-# **Runtime**: ~470 s on a 2-core CPU (measured).
+# **Runtime**: ~34 s on a 2-core CPU (measured).
 # **Source**: `04_evaluation.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 04` (README, *Editing a notebook*).
 
@@ -211,22 +211,22 @@ against_knn = pd.DataFrame(
 against_knn.assign(**{"gain / se": against_knn.iloc[:, 0] / against_knn.se}).round(4)
 
 # %% [markdown]
-# - **`MultiBehaviorGCN` is highest on every accuracy metric**: NDCG@10 0.0306, Recall@10
-#   0.0553, and a hit rate of 0.0796 — about one test shopper in thirteen finds an item
+# - **`MultiBehaviorGCN` is highest on every accuracy metric**: NDCG@10 0.0307, Recall@10
+#   0.0561, and a hit rate of 0.0802 — about one test shopper in twelve finds an item
 #   they will fav, cart or buy among their ten. Against item-kNN, shopper by shopper, its
-#   lead is +0.0041 ± 0.0042, under one standard error: not a win on one test day.
+#   lead is +0.0043 ± 0.0037, 1.2 standard errors: not a win on one test day.
 #   On a real log (Tmall) it trails a single-graph LightGCN and EASE^R (notebook 03,
 #   section 9).
-# - **Item-kNN is the baseline to respect**: 0.0266, level with LightGCN's 0.0238 (paired
-#   difference −0.0028 ± 0.0034) and ahead of MF-BPR's 0.0074 by 4.9 standard errors; its
-#   lead over popularity's 0.0193 is 1.5 standard errors, not settled. A tutorial that
+# - **Item-kNN is the baseline to respect**: 0.0264, level with LightGCN's 0.0242 (paired
+#   difference −0.0022 ± 0.0039) and ahead of MF-BPR's 0.0120 by 3.4 standard errors; its
+#   lead over popularity's 0.0190 is 1.5 standard errors, not settled. A tutorial that
 #   leaves it out flatters its GNN.
 # - **Popularity** shows everyone the same ten items: it covers 0.7 % of the catalogue
 #   and its exposure Gini is 0.996.
 # - **Beyond accuracy**, item-kNN spreads its recommendations widest (42 % coverage, the
-#   least popular items on average), with `MultiBehaviorGCN` and MF-BPR close behind
-#   (41 % and 40 %); LightGCN leans toward popular items (average training popularity 746
-#   against item-kNN's 368) and covers 21 %.
+#   least popular items on average), with MF-BPR and `MultiBehaviorGCN` close behind
+#   (39 % each); LightGCN leans toward popular items (average training popularity 993
+#   against item-kNN's 368) and covers 16 %.
 
 # %% [markdown]
 # ## 3 By how active a shopper is
@@ -252,17 +252,20 @@ plt.show()
 
 
 # %% [markdown]
-# Each third holds about 340 shoppers and no standard error is shown per third, so read
+# Each third holds about 345 shoppers and no standard error is shown per third, so read
 # the pattern, not the last digit:
 # - **Light shoppers** (40 training events or fewer) are where propagation gains most over
-#   its graph-free twin: LightGCN 0.0383 against MF-BPR's 0.0084. Graph models are not
-#   alone in this: item-kNN scores 0.0463 there, above LightGCN, and `MultiBehaviorGCN`
-#   is highest (0.0503).
-# - **MF-BPR** is lowest in every third (0.0069 to 0.0084), below popularity throughout.
-#   For heavy shoppers popularity has the highest mean of all (0.0286, against 0.0214 for
-#   `MultiBehaviorGCN`), and item-kNN weakens there (0.0147).
-# - The **medium** third is the hardest for most models (0.0069 to 0.0200):
-#   `MultiBehaviorGCN` (0.0200) and item-kNN (0.0185) lead it.
+#   its graph-free twin: LightGCN 0.0294 against MF-BPR's 0.0081. Graph models are not
+#   alone in this: item-kNN scores 0.0454 there, above LightGCN, and `MultiBehaviorGCN`
+#   is highest, just above item-kNN (0.0467).
+# - **MF-BPR** is lowest for light and heavy shoppers (0.0081 and 0.0072), below
+#   popularity there, yet second in the medium third (0.0208). For heavy shoppers
+#   popularity has the highest mean of all (0.0276, against 0.0241 for
+#   `MultiBehaviorGCN`), and item-kNN weakens there (0.0143).
+# - The **medium** third is the hardest for popularity, LightGCN and `MultiBehaviorGCN`,
+#   and the most even: four of the five models lie between 0.0193 and 0.0211, with
+#   `MultiBehaviorGCN` (0.0211) and MF-BPR (0.0208) on top and popularity well below
+#   (0.0094).
 
 # %% [markdown]
 # ## 4 The sampled-metrics trap
@@ -332,15 +335,16 @@ inflation.round(1)
 
 # %% [markdown]
 # - **Every number is inflated**, NDCG more than hit rate: sampled hit rates are
-#   5.1 to 7.0 times the full-ranking ones and sampled NDCG 7.4 to 12.5 times. Popularity's
-#   hit rate is 0.36 against 100 sampled negatives and 0.054 against the catalogue.
-# - **Here the NDCG order survives, but the gaps shrink**: `MultiBehaviorGCN` leads
-#   popularity by 1.58× in full NDCG@10 (0.0306 against 0.0193) and by 1.23× sampled
-#   (0.2253 against 0.1835). By hit rate the top already blurs: sampled, item-kNN and
-#   `MultiBehaviorGCN` are level (0.4064 against 0.4047), while their full hit rates are
-#   0.0641 and 0.0796. Krichene and Rendle show that with other models and data the order
-#   itself can flip; here it did not by NDCG — yet from the sampled table alone nobody
-#   could tell how far apart the models really are, or how small every absolute number is.
+#   5.0 to 6.7 times the full-ranking ones and sampled NDCG 7.3 to 9.6 times. Popularity's
+#   hit rate is 0.35 against 100 sampled negatives and 0.053 against the catalogue.
+# - **Here the NDCG order survives, but the gaps shrink**: `MultiBehaviorGCN`'s full
+#   NDCG@10 is 1.61× popularity's (0.0307 against 0.0190), its sampled one 1.22×
+#   (0.2241 against 0.1834). By hit rate the top two swap places: sampled, item-kNN comes
+#   first (0.4117 against `MultiBehaviorGCN`'s 0.4041), while by full hit rate
+#   `MultiBehaviorGCN` does (0.0802 against 0.0628); no output gives a standard error for
+#   either gap. Krichene and Rendle show that with other models and data the order of
+#   NDCG can flip too; here it did not — yet from the sampled table alone nobody could
+#   tell how far apart the models really are, or how small every absolute number is.
 
 # %% [markdown]
 # ## Summary

@@ -18,7 +18,7 @@
 #   against exact, milliseconds per query, memory.
 #
 # **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
-# **Runtime**: ~20 s on a 2-core CPU (measured).
+# **Runtime**: ~28 s on a 2-core CPU (measured).
 # **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
 
@@ -199,10 +199,9 @@ side
 # %% [markdown]
 # On this page both lists stay in the query's category, 15, and mostly at its price level.
 # The GNN's ten hold three items that a shopper of item 828 went on to fav, cart or buy on
-# the test day (ranks 1, 2 and 4); co-occurrence's ten hold two of them (ranks 2 and 4).
-# Co-occurrence ranks a best-seller first (item 2996, 635 training events), which the GNN
-# ranks third; each list finds the query's own brand (35) once, item 2373. Over the whole
-# catalogue:
+# the test day (ranks 2, 3 and 5); co-occurrence's ten hold two of them (ranks 2 and 4).
+# Both lists rank the same best-seller first (item 2996, 636 training events), and each
+# finds the query's own brand (35) once, item 2373. Over the whole catalogue:
 
 
 # %%
@@ -226,7 +225,7 @@ pd.DataFrame(
 
 # %% [markdown]
 # The GNN's neighbours nearly always share the query's category (99.4 % of them by
-# cosine, 97.6 % by inner product) and often its brand (72.5 %, 58.0 %): its item encoder
+# cosine, 97.3 % by inner product) and often its brand (72.4 %, 56.7 %): its item encoder
 # starts every item from its category and brand embeddings (notebook 02), so items of a
 # kind start out close. Co-occurrence keeps the category 85.5 % of the time and the brand
 # 36.1 %: shoppers browse one category per session, but also cross to related ones (the
@@ -331,19 +330,19 @@ ax.set(
 plt.show()
 
 # %% [markdown]
-# - **Counting and `MultiBehaviorGCN` by inner product share the top**: NDCG@10 0.2093 for
-#   co-occurrence counts and 0.2075 for the GNN, Recall@10 0.2890 and 0.2847 — about three
-#   in ten of a query item's co-engaged items are among its ten neighbours.
-# - **Neither wins**: the gap (0.2093 against 0.2075) is under a quarter of one standard
-#   error (0.0082), so on 856 query items the two are level; the counts' cosine (item-kNN's
-#   similarity, 0.1991) is within noise of both. Those standard errors are not paired, and
+# - **Counting and `MultiBehaviorGCN` by inner product share the top**: NDCG@10 0.2041 for
+#   co-occurrence counts and 0.2006 for the GNN, Recall@10 0.2792 and 0.2740 — more than a
+#   quarter of a query item's co-engaged items are among its ten neighbours.
+# - **Neither wins**: the gap (0.2041 against 0.2006) is under half of one standard
+#   error (0.0082), so on 863 query items the two are level; the counts' cosine (item-kNN's
+#   similarity, 0.1935) is within noise of both. Those standard errors are not paired, and
 #   treat query items as independent, which they are not quite (one shopper's basket makes
 #   several pairs).
 # - **Cosine or inner product depends on the model**: `MultiBehaviorGCN` gains from the
-#   inner product (0.2075 against 0.1555), LightGCN does not (0.1485 against 0.1641 by
-#   cosine, about two standard errors lower, so not a settled loss). Measure it; do not
-#   assume it.
-# - **Popularity collapses**: 0.0165, about a thirteenth of the leaders' figures, though
+#   inner product (0.2006 against 0.1519), LightGCN loses by it (0.1153 against 0.1572 by
+#   cosine, more than five standard errors of 0.0073 lower, a clear loss). Measure it; do
+#   not assume it.
+# - **Popularity collapses**: 0.0147, about a fourteenth of the leaders' figures, though
 #   still well above random (0.0023). A similar-items slot has to be about the item.
 
 # %% [markdown]
@@ -372,7 +371,7 @@ print(
 pd.DataFrame(fu).T.round(4)
 
 # %% [markdown]
-# Now **popularity wins** (NDCG@10 0.0325, against 0.0147 for the GNN and 0.0127 for
+# Now **popularity wins** (NDCG@10 0.0329, against 0.0160 for the GNN and 0.0129 for
 # counting, with standard errors of 0.0020 and less); the two similarity methods score a
 # tenth or less of what they did above. A shopper's next fav, cart or buy, a day later,
 # follows their own tastes and what is in demand more than the one item $q$; the relevant
@@ -459,8 +458,8 @@ retrieval_table.round(4)
 # - **At 3,000 items every method answers in a fraction of a millisecond per query**,
 #   the exact ones included; faiss's flat index and PyG's `MIPSKNNIndex` return exactly
 #   the lists of section 2.
-# - **The approximate indexes already miss a little**: IVF finds 99.1 % of the exact
-#   neighbours, HNSW 99.5 %, for a speed-up of at most a few times over the exact
+# - **The approximate indexes already miss a little**: IVF and HNSW each find 99.2 % of
+#   the exact neighbours, for a speed-up of at most a few times over the exact
 #   scan. HNSW's graph also makes its index about half as large again as the vectors.
 # - **At this size, search exactly.** The trade changes with the catalogue:
 #   `benchmarks/retrieval.py` runs the same indexes on a million generated vectors, where
@@ -471,11 +470,11 @@ retrieval_table.round(4)
 # ## Summary
 # - A trained GNN's item vectors give "similar items" with one matrix product, the item
 #   itself excluded; whether cosine or inner product works better is a measurement (here
-#   the inner product helped one GNN and not the other).
+#   the inner product helped one GNN and hurt the other).
 # - Judge similar-item lists leak-free: lists from training only, relevance from a later
 #   day's co-engagement, full ranking, standard errors. Here the GNN's lists (NDCG@10
-#   0.2075) and co-occurrence counting (0.2093) are level within noise, and both leave
-#   popularity (0.0165) far behind.
+#   0.2006) and co-occurrence counting (0.2041) are level within noise, and both leave
+#   popularity (0.0147) far behind.
 # - The definition decides the winner: "what will this item's shoppers want next" is a
 #   question about shoppers, and popularity wins it.
 # - Attributes beside a list show why items were matched: the GNN's neighbours share the

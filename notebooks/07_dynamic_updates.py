@@ -16,7 +16,7 @@
 # - what happens to shoppers who first appear after training.
 #
 # **Prerequisites**: 03 · Training and 04 · Evaluation.
-# **Runtime**: ~42 s on a 2-core CPU (measured).
+# **Runtime**: ~60 s on a 2-core CPU (measured).
 # **Source**: `07_dynamic_updates.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 07` (README, *Editing a notebook*).
 
@@ -368,10 +368,11 @@ fig.subplots_adjust(bottom=0.27, wspace=0.3)
 
 
 # %% [markdown]
-# The days differ — day 2 is the hardest for every strategy but the frozen model — and one
-# standard error of a day's NDCG is about 0.004, as large as some of the gaps. So compare
-# strategies on the **same shoppers**: the mean per-shopper difference between two
-# strategies over all three days, with the standard error of that paired difference.
+# The days differ — day 2 is the hardest for four strategies, day 3 (narrowly) for the
+# other two — and one standard error of a day's NDCG is about 0.004, as large as some of
+# the gaps. So compare strategies on the **same shoppers**: the mean per-shopper
+# difference between two strategies over all three days, with the standard error of that
+# paired difference.
 # `NDCG gain` below is each strategy's gain over the frozen model.
 
 
@@ -412,25 +413,27 @@ pd.DataFrame({f"{a} over {b}": paired_gain(a, b) for a, b in pairs}).T.round(4)
 
 # %% [markdown]
 # - **Re-propagation is nearly free and clearly helps.** Rebuilding the graph took under
-#   a second a day and raised NDCG@10 by 0.0060 ± 0.0012 over the frozen model — about
-#   five standard errors — without a single gradient step.
-# - **The short fine-tune adds a little on top, at the edge of the noise.** It was ahead
-#   of re-propagation on all three days, but its paired gain is 0.0026 ± 0.0013 — about
-#   two standard errors — while its update costs several times as much.
-# - **The full retrain is the best GNN strategy on every day** (0.0382, 0.0335, 0.0404)
-#   and gains 0.0134 ± 0.0020 over the frozen model, more than twice what re-propagation
+#   a second a day and raised NDCG@10 by 0.0053 ± 0.0013 over the frozen model — about
+#   four standard errors — without a single gradient step.
+# - **The short fine-tune adds nothing measurable on top.** It was ahead of
+#   re-propagation on days 1 and 2 and behind on day 3, and its paired gain is
+#   0.0004 ± 0.0013 — well within noise — while its update costs several times as much.
+# - **The full retrain is the best strategy on every day** (0.0398, 0.0346, 0.0410)
+#   and gains 0.0124 ± 0.0021 over the frozen model, more than twice what re-propagation
 #   gains, for tens of times its update seconds. Part of its edge is data the base
 #   weights never learned: the base model held the validation day out for early
 #   stopping; the retrain trains on it for every epoch, the fine-tune for a few steps.
-# - **Item-kNN, rebuilt daily**, is a strong baseline: it averages 0.0339, gains
-#   0.0100 ± 0.0024 over the frozen model, tops day 1 (0.0392), and trails the full
-#   retrain by only 0.0034 ± 0.0024, a gap within noise. Its day mean is above those of the
-#   re-propagated and fine-tuned GNN (0.0299, 0.0326), but those gaps are not paired-tested
-#   here. Popularity trails everything on every day (0.0195).
-# - **The frozen model drops every day** (0.0259, 0.0244, 0.0212); the re-propagated one
-#   does not (0.0305, 0.0284, 0.0309), and the gap between them is widest on day 3 (0.0046,
-#   0.0040, 0.0097): a hint that the frozen model falls further behind as the log moves
-#   on, but three days, each with a standard error of about 0.004, cannot settle it.
+# - **Item-kNN, rebuilt daily**, is a strong baseline: it averages 0.0334, gains
+#   0.0074 ± 0.0024 over the frozen model, comes second on days 1 and 3 (0.0388, 0.0336),
+#   and trails the full retrain by 0.0051 ± 0.0025, about two standard errors: at the edge
+#   of the noise. Its day mean is above those of the re-propagated and fine-tuned GNN
+#   (0.0313, 0.0317), but those gaps are not paired-tested here. Popularity trails
+#   everything on every day (0.0201 on average).
+# - **The frozen model loses ground after day 1** (0.0288, 0.0244, 0.0247), and the
+#   re-propagated one, more gently, does too (0.0324, 0.0311, 0.0304). The gap between
+#   them is widest on day 2 (0.0036, 0.0067, 0.0057), not growing day by day: three days,
+#   each with a standard error of about 0.004, cannot show whether the frozen model falls
+#   further behind as the log moves on.
 
 # %% [markdown]
 # ## 7 Shoppers who arrived after training
@@ -470,34 +473,35 @@ for name in order:
 pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 
 # %% [markdown]
-# - The frozen model serves them at about the level of popularity (0.0318 against
-#   0.0268, a gap well inside the noise): whatever its attribute encoders learned does
-#   not show beyond popularity here, and the ID part of their vector is untrained noise
-#   (exercise 4).
+# - The frozen model serves them at about the level of popularity (0.0262 against
+#   0.0284, a gap of 0.0022 ± 0.0075, well inside the noise): whatever its attribute
+#   encoders learned does not show beyond popularity here, and the ID part of their vector
+#   is untrained noise (exercise 4).
 # - Every update strategy points the same way as for everyone else, with larger gains —
-#   re-propagation +0.0185 ± 0.0077, the full retrain +0.0379 ± 0.0157 — but 168
-#   shopper-days are few: those two gains and item-kNN's (+0.0427 ± 0.0177) exceed two
-#   standard errors, the fine-tune's (+0.0259 ± 0.0135) does not, and the strategies
+#   re-propagation +0.0204 ± 0.0084, the full retrain +0.0560 ± 0.0179 — but 165
+#   shopper-days are few: those two gains, the fine-tune's (+0.0364 ± 0.0128) and
+#   item-kNN's (+0.0461 ± 0.0180) all exceed two standard errors, yet the strategies
 #   cannot be ranked against each other for these shoppers.
 
 # %% [markdown]
 # ## 8 Which to use when
 # Read from the measurements above:
 # - **Re-propagate whenever new events arrive.** It is the cheapest GNN update that uses
-#   them (under a second a day here), it recovers about 45 % of the full retrain's gain
-#   (0.0060 of 0.0134), and it is what gives shoppers who arrived after training a vector
+#   them (under a second a day here), it recovers about 43 % of the full retrain's gain
+#   (0.0053 of 0.0124), and it is what gives shoppers who arrived after training a vector
 #   made from their own events.
-# - **A short warm-start fine-tune is optional** at these settings: `FINE_TUNE_STEPS` steps
-#   cost several times as much as re-propagation and moved NDCG@10 by 0.0026 ± 0.0013 over
-#   it, about two standard errors: a small gain, not yet settled.
-# - **Retrain from scratch as often as the budget allows.** It was the best GNN strategy on
-#   every day and 0.0047 ± 0.0016 ahead of the fine-tune; its lead over the daily item-kNN
-#   baseline, 0.0034 ± 0.0024, is within noise. Its cost grows with the whole log times
-#   the epochs, re-propagation's only with the graph: retrain on a schedule and re-propagate in
-#   between (exercise 3 measures how much of a retrain's gain that keeps).
+# - **A short warm-start fine-tune does not pay** at these settings: `FINE_TUNE_STEPS` steps
+#   cost several times as much as re-propagation and moved NDCG@10 by 0.0004 ± 0.0013 over
+#   it, well within noise.
+# - **Retrain from scratch as often as the budget allows.** It was the best strategy on
+#   every day and 0.0067 ± 0.0017 ahead of the fine-tune; its lead over the daily item-kNN
+#   baseline, 0.0051 ± 0.0025, is about two standard errors, likely but not settled. Its
+#   cost grows with the whole log times the epochs, re-propagation's only with the graph:
+#   retrain on a schedule and re-propagate in between (exercise 3 measures how much of a
+#   retrain's gain that keeps).
 # - **Do not serve a frozen GNN**: it was the weakest GNN strategy on every day and fell
-#   below the daily-rebuilt item-kNN on all three (0.0238 against 0.0339 on average, a gap
-#   of 0.0100 ± 0.0024, about four standard errors).
+#   below the daily-rebuilt item-kNN on all three (0.0260 against 0.0334 on average, a gap
+#   of 0.0074 ± 0.0024, about three standard errors).
 
 # %% [markdown]
 # ## Summary
@@ -507,8 +511,8 @@ pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 #   (`refresh_graph`) recomputes every vector with no training.
 # - Compare strategies on the same shoppers (paired differences with a standard error),
 #   not on day means whose noise is as large as the effect.
-# - Here re-propagation bought about 45 % of a full retrain's gain for a small fraction
-#   of its seconds; a short fine-tune bought a little more, at the edge of the noise.
+# - Here re-propagation bought about 43 % of a full retrain's gain for a small fraction
+#   of its seconds; a short fine-tune bought nothing measurable on top.
 #
 # ## Exercises
 # 1. Set `FINE_TUNE_STEPS = 5`, then `100`. Does a longer fine-tune catch up with the

@@ -108,3 +108,29 @@ def test_behavior_overlap_measures_the_fixture(tmall_folder):
     unseen = tmall["held-out buys with no training fav, cart or buy"]
     assert 1.0 - faved - carted - 1e-4 <= unseen <= 1.0 - max(faved, carted) + 1e-4  # 5 digits
     assert tmall["lift of fav on a later buy"] > 1.0  # both follow the same taste halves
+
+
+def test_favourite_signal_samples_tmall_down_and_sweeps_the_generator(tmall_folder):
+    printed = run(
+        "favourite_signal.py", "--data", tmall_folder, "--buys-per-user", 2.0,
+        "--fav-taste", 0, 1, "--size", "tiny", "--max-epochs", 2, "--threads", 1,
+    )  # fmt: skip
+    result = json.loads(printed.strip().splitlines()[-1])
+    rows = {row["task"]: row for row in result["rows"]}
+    assert list(rows) == [
+        "tmall_sparse buys/user=2 sample=0",
+        "shop fav_taste=0 fav_buy_share=0 seed=0",
+        "shop fav_taste=1 fav_buy_share=0 seed=0",
+    ]
+    for row in rows.values():
+        assert row["gain"] == pytest.approx(row["buy+fav"] / row["buy"] - 1)
+        assert 1 <= row["last_best_epoch"] <= 2
+
+
+def test_favourite_signal_refuses_more_purchases_than_tmall_has(tmall_folder):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "favourite_signal.py"), "--data",
+         str(tmall_folder), "--buys-per-user", "50"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 2 and "buys_per_user=50 asks for 6,000 purchase pairs" in done.stderr
