@@ -138,6 +138,58 @@ def layerwise_embedding(
     return out
 
 
+def full_graph_step_bytes(num_nodes: int, num_edges: int, dim: int = 64, layers: int = 3) -> int:
+    """Estimated memory of one full-graph LightGCN training step, in bytes.
+
+    The normalised adjacency (``num_edges`` stored directions: 32-bit column index and
+    float32 value, 8 bytes each; 4 per row pointer), the embedding table with its
+    gradient and two Adam moments (4 tables), and the ``layers`` propagated tables plus
+    their sum, kept for the backward pass and matched by as many gradients (``2 * (layers
+    + 1)`` tables), all float32. An estimate for planning: the kit's benchmarks read the
+    measured peak beside it.
+    """
+    return 8 * num_edges + 4 * num_nodes + 4 * num_nodes * dim * (4 + 2 * (layers + 1))
+
+
+def memory_budget(
+    num_users: int,
+    num_items: int,
+    num_pairs: int,
+    num_positives: int,
+    dim: int = 64,
+    layers: int = 3,
+) -> pd.DataFrame:
+    """What each piece of sampled and full-graph training holds, in GiB (estimates).
+
+    Args:
+        num_users, num_items: nodes of the graph.
+        num_pairs: distinct training (user, item) pairs: the graph's undirected edges.
+        num_positives: distinct positive pairs the loss samples from.
+        dim, layers: embedding size and propagation layers.
+
+    Returns:
+        One row per piece: ``bytes`` and ``GiB``, and whether sampled training, full-graph
+        training or both hold it.
+    """
+    n, e = num_users + num_items, 2 * num_pairs
+    rows = [
+        ("graph CSR for the sampler (int64)", 8 * e + 8 * (n + 1), "sampled"),
+        ("normalised adjacency (int32 + float32)", 8 * e + 4 * (n + 1), "both"),
+        ("positive pairs (keys and two CSRs)", 8 * 5 * num_positives, "both"),
+        ("embedding table (float32)", 4 * n * dim, "both"),
+        ("Adam moments (2 tables)", 8 * n * dim, "both"),
+        ("layer-wise inference (3 tables)", 12 * n * dim, "sampled"),
+        (
+            "full-graph step: the table's gradient, propagated tables and theirs",
+            full_graph_step_bytes(n, e, dim, layers) - (8 * e + 4 * n) - 12 * n * dim,
+            "full-graph",
+        ),
+    ]
+    table = pd.DataFrame(rows, columns=["piece", "bytes", "held by"]).set_index("piece")
+    table["GiB"] = table["bytes"] / 1024**3
+    return table
+
+
 # --------------------------------------------------------------------------- model
 class SampledLightGCN(Recommender):
     r"""LightGCN whose training steps propagate over sampled subgraphs.
@@ -198,10 +250,14 @@ class SampledLightGCN(Recommender):
         deg = self.degree[n_id]
         drawn = torch.bincount(dst, minlength=len(n_id)).to(ego.dtype)
         weight = deg[dst].sqrt() / (deg[src].sqrt() * drawn[dst])
+        n = len(n_id)
+        msg = torch.sparse_coo_tensor(  # row = target, column = source; sums over sources
+            torch.stack([dst, src]), weight, (n, n), check_invariants=False
+        ).coalesce()
         weights = layer_weights(self.num_layers).tolist()
         x, out = ego, ego * weights[0]
         for w in weights[1:]:
-            x = torch.zeros_like(ego).index_add_(0, dst, x[src] * weight[:, None])
+            x = torch.sparse.mm(msg, x)
             out = out + w * x
         return out, ego
 
@@ -355,7 +411,7 @@ def epoch_pairs(
 
 
 # ----------------------------------------------------------------------- training
-def _loader(graph, positives, pairs, config, local_batch, rank):
+def pair_loader(graph, positives, pairs, config, local_batch, rank):
     """PyG's ``LinkLoader`` over this rank's pairs, driven by the kit's sampler.
 
     With negatives, the loader's seed pairs alternate (user, positive), (user, negative),
@@ -387,7 +443,7 @@ def _loader(graph, positives, pairs, config, local_batch, rank):
     )
 
 
-def _batch_loss(model, batch, config: SampledConfig) -> Tensor:
+def batch_loss(model, batch, config: SampledConfig) -> Tensor:
     """BPR over one batch plus the L2 penalty on its layer-0 embeddings."""
     out, ego = model(batch.n_id, batch.edge_index)
     src, dst = batch.edge_label_index
@@ -402,7 +458,7 @@ def _batch_loss(model, batch, config: SampledConfig) -> Tensor:
     return bpr_loss(pos_scores, neg_scores) + config.reg_weight * reg
 
 
-def _optimizers(model: SampledLightGCN, lr: float) -> list[torch.optim.Optimizer]:
+def make_optimizers(model: SampledLightGCN, lr: float) -> list[torch.optim.Optimizer]:
     sparse = [p for p in model.parameters() if p is model.embedding.weight]
     if model.embedding.sparse:
         dense = [p for p in model.parameters() if p is not model.embedding.weight]
@@ -445,7 +501,7 @@ def train_sampled(
         for p in model.parameters():
             dist.broadcast(p.data, 0)
     net = nn.parallel.DistributedDataParallel(model) if size > 1 else model
-    optimizers = _optimizers(model, config.lr)
+    optimizers = make_optimizers(model, config.lr)
     local_batch = config.batch_size // size
     rows, best, best_state, since = [], -math.inf, None, 0
     start = time.perf_counter()
@@ -458,10 +514,10 @@ def train_sampled(
         if config.max_steps is not None:
             steps = min(steps, config.max_steps)
         pairs = tuple(None if x is None else x[: steps * local_batch] for x in pairs)
-        loader = _loader(graph, positives, pairs, config, local_batch, rank)
+        loader = pair_loader(graph, positives, pairs, config, local_batch, rank)
         total = torch.zeros(2, dtype=torch.float64)
         for batch in loader:
-            loss = _batch_loss(net, batch, config)
+            loss = batch_loss(net, batch, config)
             for opt in optimizers:
                 opt.zero_grad()
             loss.backward()
