@@ -29,6 +29,12 @@ own; the training child reports the peak over stages 2-8. A log-log plot of each
 against the number of events is written to ``--plot``. The result is JSON on the last
 line. The machine is shared and noisy: the ratio between sizes, measured in one run,
 is the figure to quote.
+
+A sampled step's cost follows the subgraph it draws, and the subgraph follows the batch
+and the fan-outs only while it is a small part of the graph: on a graph not much larger
+than a batch's reach, the subgraph is the graph (or most of it), and a step is cheaper
+than it will be on a larger graph. The table gives the subgraph's nodes beside the
+graph's, and the cost per subgraph node, so that saturation is visible.
 """
 
 from __future__ import annotations
@@ -93,12 +99,12 @@ def pipeline(folder: Path, args) -> dict:
     from gnnrec_utils.scale import (
         SampledConfig,
         SampledLightGCN,
-        batch_loss,
         epoch_pairs,
         full_graph_step_bytes,
         make_optimizers,
         normalized_csr,
         pair_loader,
+        train_batch,
         train_sampled,
     )
     from gnnrec_utils.serving import evaluate_full_ranking, sample_users
@@ -135,12 +141,7 @@ def pipeline(folder: Path, args) -> dict:
     times = []
     began = time.perf_counter()
     for batch in pair_loader(graph, positives, pairs, config, args.batch_size, 0):
-        loss = batch_loss(model, batch, config)
-        for opt in optimizers:
-            opt.zero_grad()
-        loss.backward()
-        for opt in optimizers:
-            opt.step()
+        train_batch(model, batch, optimizers, config)
         now = time.perf_counter()
         times.append(now - began)
         began = now
@@ -297,14 +298,21 @@ def main(argv: list[str] | None = None) -> dict:
     for row in rows:
         if row["events"] is None:
             row["events"] = row["pairs"]  # a reused log: at least its distinct pairs
-    header = ["size", "events", "generate_s", "load_s", "graph_s", "step_ms", "full_step_ms"]
-    header += ["epoch_s", "inference_s", "eval_s", "peak_gib", "generate_peak_gib"]
+    for row in rows:  # what a sampled step costs per node of the subgraph it drew
+        row["step_us_per_node"] = 1000 * row["step_ms"] / row["subgraph_nodes"]
+    header = ["size", "events", "generate_s", "load_s", "graph_s", "nodes", "subgraph_nodes"]
+    header += ["step_ms", "step_us_per_node", "full_step_ms", "epoch_s", "inference_s"]
+    header += ["eval_s", "peak_gib", "generate_peak_gib"]
     print(" | ".join(header))
     for row in rows:
         print(" | ".join(_fmt(row.get(h)) for h in header))
-    if len(rows) > 1 and rows[0]["step_ms"]:
+    for small, large in zip(rows, rows[1:], strict=False):
         print(
-            f"sampled step, largest / smallest size: {rows[-1]['step_ms'] / rows[0]['step_ms']:.2f}"
+            f"sampled step, {large['size']} / {small['size']}: "
+            f"{large['step_ms'] / small['step_ms']:.2f} per step, "
+            f"{large['step_us_per_node'] / small['step_us_per_node']:.2f} per subgraph node; "
+            f"subgraph {small['subgraph_nodes'] / small['nodes']:.0%} of the graph's nodes "
+            f"at {small['size']}, {large['subgraph_nodes'] / large['nodes']:.0%} at {large['size']}"
         )
     if args.plot is not None:
         plot(rows, args.plot)

@@ -467,6 +467,21 @@ def make_optimizers(model: SampledLightGCN, lr: float) -> list[torch.optim.Optim
     return [torch.optim.Adam(model.parameters(), lr=lr)]
 
 
+def train_batch(model, batch, optimizers, config: SampledConfig) -> float:
+    """One optimisation step on one sampled batch (:func:`batch_loss`); returns the loss.
+
+    ``model`` is what the loss calls: the model itself, or its ``DistributedDataParallel``
+    wrapper, whose backward pass averages the gradients over the ranks.
+    """
+    loss = batch_loss(model, batch, config)
+    for opt in optimizers:
+        opt.zero_grad()
+    loss.backward()
+    for opt in optimizers:
+        opt.step()
+    return loss.item()
+
+
 def train_sampled(
     model: SampledLightGCN,
     graph: BipartiteCSR,
@@ -517,13 +532,7 @@ def train_sampled(
         loader = pair_loader(graph, positives, pairs, config, local_batch, rank)
         total = torch.zeros(2, dtype=torch.float64)
         for batch in loader:
-            loss = batch_loss(net, batch, config)
-            for opt in optimizers:
-                opt.zero_grad()
-            loss.backward()
-            for opt in optimizers:
-                opt.step()
-            total += torch.tensor([loss.item(), 1.0], dtype=torch.float64)
+            total += torch.tensor([train_batch(net, batch, optimizers, config), 1.0])
         if size > 1:
             dist.all_reduce(total)
         model._cache = None

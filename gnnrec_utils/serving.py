@@ -330,6 +330,7 @@ def compression_table(
     nlist: int = 64,
     nprobe: int = 8,
     m: int = 8,
+    nbits: int = 8,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Compressed and approximate retrieval against exact float32 ranking, one row each.
@@ -347,6 +348,10 @@ def compression_table(
     :func:`~gnnrec_utils.metrics.paired_difference`); ``ms_per_query`` (one timed pass
     over the users, search and history filtering included; the only column that
     varies between runs).
+
+    ``nlist``, ``nprobe``, ``m`` and ``nbits`` go to :func:`compressed_index`. faiss trains
+    each sub-quantiser's ``2 ** nbits`` codes by k-means and warns below about 39 vectors
+    per code: for a catalogue under ~10,000 items lower ``nbits``.
     """
     _check_positive(k, "k")
     unknown = [kind for kind in kinds if kind not in ("float32", "int8", *COMPRESSED_KINDS)]
@@ -363,7 +368,7 @@ def compression_table(
     relevant = relevant[["user_id", "item_id"]].drop_duplicates()
     rows, exact_top, exact_ndcg = [], None, None
     for kind in ["float32", *(kd for kd in kinds if kd != "float32")]:
-        rank, nbytes = _ranker(kind, u, items, ids, exclude, k, nlist, nprobe, m, seed)
+        rank, nbytes = _ranker(kind, u, items, ids, exclude, k, nlist, nprobe, m, nbits, seed)
         start = time.perf_counter()
         top = rank()
         ms = 1e3 * (time.perf_counter() - start) / len(ids)
@@ -387,7 +392,7 @@ def compression_table(
     return pd.DataFrame(rows)
 
 
-def _ranker(kind, user_emb, item_emb, ids, exclude, k, nlist, nprobe, m, seed):
+def _ranker(kind, user_emb, item_emb, ids, exclude, k, nlist, nprobe, m, nbits, seed):
     """``(rank, nbytes)`` for one :func:`compression_table` method: ``rank()`` returns the
     top-k lists; quantising and index building happen here, outside the timing."""
     if kind in ("float32", "int8"):
@@ -397,5 +402,7 @@ def _ranker(kind, user_emb, item_emb, ids, exclude, k, nlist, nprobe, m, seed):
             item_emb, nbytes = dequantize_int8(codes, scale, offset), codes.nbytes + 8 * len(scale)
         users_t, items_t = torch.from_numpy(user_emb), torch.from_numpy(item_emb)
         return lambda: topk_excluding(lambda q: users_t[q] @ items_t.T, ids, exclude, k), nbytes
-    index = compressed_index(item_emb, kind, nlist=nlist, nprobe=nprobe, m=m, seed=seed)
+    index = compressed_index(
+        item_emb, kind, nlist=nlist, nprobe=nprobe, m=m, nbits=nbits, seed=seed
+    )
     return lambda: recommend_with_index(index, user_emb, k, exclude, ids), index_bytes(index)

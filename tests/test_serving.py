@@ -159,6 +159,19 @@ def test_compression_table_sets_every_method_against_exact(vectors):
     )
 
 
+def test_compression_table_passes_nbits_to_product_quantisation(vectors):
+    user_emb, item_emb, exclude, relevant = vectors
+    common = dict(kinds=["ivfpq"], k=10, nlist=16, nprobe=4, m=8)
+    six = compression_table(user_emb, item_emb, np.arange(60), relevant, exclude, nbits=6, **common)
+    four = compression_table(
+        user_emb, item_emb, np.arange(60), relevant, exclude, nbits=4, **common
+    )
+    # 8 codes of 6 bits take 6 bytes per item, of 4 bits 4: the serialised index shrinks
+    assert four.bytes.item() < six.bytes.item()
+    index = compressed_index(item_emb, "ivfpq", nlist=16, m=8, nbits=6)
+    assert index.pq.nbits == 6 and index.code_size == 6
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
