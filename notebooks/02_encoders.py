@@ -16,7 +16,7 @@
 # - the heterogeneous route: PyG's `to_hetero` on the multi-behaviour graph.
 #
 # **Prerequisites**: 01 · Graph construction.
-# **Runtime**: ~11 s on a 2-core CPU (measured).
+# **Runtime**: ~9 s on a 2-core CPU (measured).
 # **Source**: `02_encoders.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 02` (README, *Editing a notebook*).
 
@@ -90,8 +90,7 @@ def price_bands(price, num_bands=10):
     return np.searchsorted(edges, log_price, side="right")
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 bands = price_bands(shop.items.price)
 assert bands.min() == 0 and bands.max() == 9
 print(np.bincount(bands))  # deciles: about a tenth of the catalogue each
@@ -101,8 +100,7 @@ print(np.bincount(bands))  # deciles: about a tenth of the catalogue each
 # matrices plus the number of codes per attribute; `AttributeEncoder` sums one
 # embedding per attribute.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 user_codes, user_cards = user_attribute_codes(shop.users)
 item_codes, item_cards = item_attribute_codes(shop.items)
 print("user attributes:", user_cards, "  item attributes:", item_cards)
@@ -157,8 +155,10 @@ class GNNRecommender(nn.Module):
         return self.fc(x)
 
 
-# %% tags=["raises-exception"]
+# %% tags=["remove-input"]
 # %xmode Minimal
+
+# %% tags=["raises-exception"]
 pairs = split.train[["user_id", "item_id"]].drop_duplicates()
 edge_index = torch.tensor(pairs.to_numpy().T)
 edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)  # as the sketch uses it
@@ -183,10 +183,11 @@ sketch(torch.arange(num_users), torch.arange(num_items), edge_index)
 #
 # ### The corrected model
 
-# %%
+# %% tags=["remove-input"]
 # %xmode Context
 
 
+# %%
 class GCNRecommender(nn.Module):
     """Users and items stacked as one node set; one GCNConv; dot-product scores."""
 
@@ -324,10 +325,13 @@ print(
 #   structure with cheap LightGCN-style propagation.
 #
 # ## Exercises
-# 1. Train `GCNRecommender` for 200 steps and evaluate it with `gnnrec_utils.training.evaluate`
-#    (it needs `get_embedding`: wrap `model(stacked_edges)`).
-# 2. Replace `combine="sum"` by `"concat"` in `MultiBehaviorGCN`'s encoders: how many
-#    parameters does it add?
+# 1. Train `GCNRecommender` for 200 steps and evaluate it with `gnnrec_utils.training.evaluate`.
+#    `evaluate` calls the model's `recommend`, which `gnnrec_utils.models.Recommender`
+#    provides: wrap the trained model in a subclass of `Recommender` whose `get_embedding`
+#    returns `model(stacked_edges)`.
+# 2. Section 2 built `NodeEncoder(..., combine="concat")` beside `"sum"`. Build both for
+#    the items too (`item_cards`): how many parameters does concatenation add, and where
+#    do they sit?
 # 3. Change `price_bands(..., num_bands=5)`: which items now share a band?
 #
 # Next: **03 · Training** trains LightGCN, MF and `MultiBehaviorGCN` with negative

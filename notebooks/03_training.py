@@ -18,7 +18,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~70 s on a 2-core CPU (measured).
+# **Runtime**: ~37 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -110,8 +110,7 @@ print(
 # With $s_{ui} = 2$ and $s_{uj} = 0$: BPR $= \ln(1 + e^{-2}) = 0.1269$ and BCE
 # $= 0.1269 + \ln 2 = 0.8201$. The kit's functions agree:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pos, neg = torch.tensor([2.0]), torch.tensor([0.0])
 assert torch.isclose(bpr_loss(pos, neg), torch.log1p(torch.exp(torch.tensor(-2.0))))
 assert torch.isclose(bce_loss(pos, neg), torch.log1p(torch.exp(torch.tensor(-2.0))) + np.log(2))

@@ -17,7 +17,7 @@
 #   can reorder them.
 #
 # **Prerequisites**: 03 · Training.
-# **Runtime**: ~34 s on a 2-core CPU (measured).
+# **Runtime**: ~18 s on a 2-core CPU (measured).
 # **Source**: `04_evaluation.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 04` (README, *Editing a notebook*).
 
@@ -102,8 +102,7 @@ by_hand = {
 # %% [markdown]
 # The kit computes the same numbers (and its tests check them against `torch_geometric.metrics`):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kit = metrics.ranking_metrics(top, users, relevant)
 table = pd.DataFrame(
     {"by hand": by_hand.values(), "gnnrec_utils": kit.values()}, index=by_hand.keys()

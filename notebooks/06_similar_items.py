@@ -18,7 +18,7 @@
 #   against exact, milliseconds per query, memory.
 #
 # **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
-# **Runtime**: ~28 s on a 2-core CPU (measured).
+# **Runtime**: ~15 s on a 2-core CPU (measured).
 # **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
 
@@ -258,8 +258,7 @@ def co_engagement_targets(split, period="test", behaviors=TARGET_BEHAVIORS):
 # The classic test is *co-purchases*: items bought by the same shopper. Count what each choice of
 # behaviours leaves to evaluate on:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 choices = {"buy": ("buy",), "cart or buy": ("cart", "buy"), "fav, cart or buy": TARGET_BEHAVIORS}
 relevant_by = {name: co_engagement_targets(split, HELD_OUT, b) for name, b in choices.items()}
 pd.DataFrame(

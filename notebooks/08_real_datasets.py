@@ -204,8 +204,7 @@ results[[f"ndcg@{TOP_K}", f"recall@{TOP_K}", f"hit_rate@{TOP_K}"]].round(4)
 # are `TAOBAO_WINDOW`), `sample_users` (a seeded fraction of users, chosen while reading)
 # and `k_core`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 taobao = load_taobao_userbehavior(f"{FIXTURES}/taobao", window=TAOBAO_WINDOW, k_core=2)
 assert (taobao.events.timestamp >= TAOBAO_WINDOW[0]).all()
 
@@ -216,8 +215,7 @@ assert (taobao.events.timestamp >= TAOBAO_WINDOW[0]).all()
 # release, or let the loader tell them apart by which column holds ASINs — it says
 # which order it assumed:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 amazon = load_amazon_reviews(f"{FIXTURES}/amazon/ratings_2018.csv")
 
 # %% [markdown]
@@ -235,8 +233,7 @@ amazon23.events
 # `buy`) and, beside it, `item_properties_part*.csv`, from which each item takes its
 # latest `categoryid`; items without one get `-1`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 retail = load_retailrocket(f"{FIXTURES}/retailrocket")
 retail.items.assign(category=retail.categories[retail.items.category_id])
 
