@@ -10,7 +10,8 @@ folder, and then:
 - writes the measured runtime into the notebook's opening cell (``**Runtime**: ~N s``),
   in both files of the pair, into ``notebooks/runtimes.json`` and into the README's table;
 - writes the ``.ipynb`` without widget state or execution timestamps, so that a rebuild
-  changes only what the run changed.
+  changes only what the run changed, and without widget views such as progress bars,
+  whose stored text is their first frame (in JupyterLab they still show live).
 
 Usage, from the repository root::
 
@@ -87,11 +88,18 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def clean(nb: nbformat.NotebookNode) -> None:
-    """Drop what changes from run to run without changing what a reader sees."""
+    """Drop what changes from run to run without changing what a reader sees, and widget
+    views: without their state (not stored) a static render shows only a widget's first
+    frame, for a progress bar "0/50" beside a run that stopped after 13 epochs."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
 
 
 def set_runtime(text: str, seconds: int, where: Path) -> str:
