@@ -1,0 +1,7 @@
+"""Checkers for the notebooks' exercises: one module per notebook (``nb05`` for 05 ...).
+
+A checker takes a learner's answer, recomputes what it should be from the same data,
+prints one line, ``Right: ...`` or ``Not yet: ...`` saying what is off, and returns
+whether the answer holds. The solution cells call them under ``assert``, so a solution
+that stops being right fails the notebook's test run.
+"""
