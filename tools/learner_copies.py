@@ -1,0 +1,126 @@
+"""Write the learner copies of the series into ``notebooks/learner/``.
+
+A learner copy is a notebook of the series as a learner starts it in a workshop:
+
+- no outputs (it is built from the ``.py`` source, which holds none);
+- no solutions: every run of cells tagged ``solution`` becomes one code cell,
+  ``# Exercise N: your answer here``, a comment, so a top-to-bottom run still passes;
+- paths one folder deeper: the copies sit in ``notebooks/learner/``, so ``"../data/shop"``
+  becomes ``"../../data/shop"`` and the notebooks' own ``outputs/`` folder is
+  ``"../outputs/"``;
+- no ``nbval-check-output`` tags, since a copy has no outputs to compare with.
+
+Usage, from the repository root::
+
+    python tools/learner_copies.py            # write every copy
+    python tools/learner_copies.py --check    # exit 1 if a copy differs from its source
+
+``tests/test_learner_copies.py`` runs the check, and pytest executes the copies like the
+notebooks themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+LEARNER = NOTEBOOKS / "learner"
+SOLUTION_HEADING = re.compile(r"^###\s+Solution\s+(\d+)", re.MULTILINE)
+# string literals that name a path relative to notebooks/
+PATHS = [
+    (re.compile(r"""(["'])\.\./"""), r"\g<1>../../"),
+    (re.compile(r"""Path\((["'])\.\.(["'])\)"""), r"Path(\g<1>../..\g<2>)"),
+    (re.compile(r"""(["'])outputs/"""), r"\g<1>../outputs/"),
+]
+DROPPED_TAGS = {"solution", "nbval-check-output"}
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def placeholder(number: str | None) -> nbformat.NotebookNode:
+    what = f"Exercise {number}" if number else "Exercise"
+    return nbformat.v4.new_code_cell(f"# {what}: your answer here")
+
+
+def relocate(source: str) -> str:
+    """``source`` with its paths relative to ``notebooks/`` made relative to the copy."""
+    for pattern, replacement in PATHS:
+        source = pattern.sub(replacement, source)
+    return source
+
+
+def learner_copy(source: Path) -> nbformat.NotebookNode:
+    """The learner copy of one notebook source (``notebooks/NN_name.py``)."""
+    nb = jupytext.read(source)
+    cells, in_solution = [], False
+    for cell in nb.cells:
+        tags = list(cell.metadata.get("tags", []))
+        if "solution" in tags:
+            heading = SOLUTION_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+            if heading or not in_solution:
+                cells.append(placeholder(heading.group(1) if heading else None))
+            in_solution = True
+            continue
+        in_solution = False
+        kept = [t for t in tags if t not in DROPPED_TAGS]
+        if kept:
+            cell.metadata["tags"] = kept
+        else:
+            cell.metadata.pop("tags", None)
+        if cell.cell_type == "code":
+            cell.source = relocate(cell.source)
+        cells.append(cell)
+    banner = nbformat.v4.new_markdown_cell(
+        f"*Learner copy of `{source.stem}`: no outputs and no solutions. The full notebook, "
+        f"with every output and the worked solutions, is `../{source.stem}.ipynb`.*"
+    )
+    nb.cells = [banner, *cells]
+    for i, cell in enumerate(nb.cells):  # stable ids, so an unchanged source gives the same file
+        cell.id = f"cell-{i}"
+    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    return nb
+
+
+def text(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    args = parser.parse_args(argv)
+    sources = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+    stale = []
+    if not args.check:
+        LEARNER.mkdir(exist_ok=True)
+    for source in sources:
+        target = LEARNER / f"{source.stem}.ipynb"
+        wanted = text(learner_copy(source))
+        if args.check:
+            if not target.exists() or target.read_text() != wanted:
+                stale.append(target.name)
+        else:
+            target.write_text(wanted)
+    extra = {p.name for p in LEARNER.glob("*.ipynb")} - {f"{s.stem}.ipynb" for s in sources}
+    if args.check and (stale or extra):
+        print(
+            f"learner copies behind their sources: {sorted(stale)}; without a source: "
+            f"{sorted(extra)}; run `python tools/learner_copies.py`",
+            file=sys.stderr,
+        )
+        return 1
+    for name in sorted(extra):
+        (LEARNER / name).unlink()
+    if not args.check:
+        print(f"wrote {len(sources)} learner copies to {LEARNER.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
