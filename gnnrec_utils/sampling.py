@@ -10,8 +10,9 @@ for membership tests, a user -> items CSR and an item -> users CSR for walks.
   has *not* interacted with, uniform, popularity-weighted, or the best-scored of a
   few uniform candidates.
 * ``random_walks``, ``walk_pairs``, ``walk_item_visit_counts``: user -> item ->
-  user -> ... walks (PinSAGE, https://arxiv.org/abs/1806.01973), for positive
-  contexts a few hops away and for importance-ranked neighbourhoods.
+  user -> ... walks, for positive contexts a few hops away (as DeepWalk,
+  https://arxiv.org/abs/1403.6652, draws them) and for importance-ranked
+  neighbourhoods (as PinSAGE, https://arxiv.org/abs/1806.01973, picks them).
 
 All randomness comes from the ``generator`` argument (``None``: torch's default
 generator); the same seeded generator gives the same draws. Everything is plain,

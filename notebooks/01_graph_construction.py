@@ -16,7 +16,7 @@
 #   per behaviour, and the normalised sparse adjacency LightGCN-style models propagate over.
 #
 # **Prerequisites**: Python and pandas; no earlier notebook.
-# **Runtime**: ~9 s on a 2-core CPU (measured).
+# **Runtime**: ~11 s on a 2-core CPU (measured).
 # **Source**: `01_graph_construction.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 01` (README, *Editing a notebook*).
 
@@ -444,7 +444,121 @@ plt.show()
 # 2. Split with `valid_days=2`. How many more cold users does the test period get, and why?
 # 3. Build the adjacency with `{"pv": 1, "fav": 2, "cart": 3, "buy": 5}` and find the
 #    entry checked above: how did it change?
-# 4. Pick a shopper with few training events (`split.user_degree()`) as `EGO_USER`. How many
-#    two-hop shoppers does a GNN have to learn from for them?
+# 4. Pick the shopper with the fewest training items (`split.user_degree()`, the first
+#    with at least one) as `EGO_USER`. How many two-hop shoppers does a GNN have to learn
+#    from for them, against shopper 42's?
+#
+# Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 #
 # Next: **02 · Encoders** turns users and items into vectors.
+
+# %% [markdown] tags=["solution"]
+# ### Solution 1
+# At `TOP_K` 10, "recently viewed" scores 36.1× its honest NDCG@10 under the random split
+# (0.6957 against 0.0193), more than the 27.3× at 20. Its leaked answers sit at the top of
+# its lists, so the shorter list keeps almost all of its NDCG (0.7107 at 20), while the
+# honest lists, popularity's, drop from 0.0260 at 20 to 0.0193. Popularity moves by
+# +7.3 %, a paired difference of +0.0014 ± 0.0008 per shopper, 1.8 standard errors: not
+# clearly more than noise, beside a scorer whose NDCG the leak multiplies.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises.nb01 import check_exercise_1
+from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg
+
+top_k_10 = 10  # a local knob: TOP_K stays as the parameters cell set it
+per_user = {}
+for name, part in (("temporal", split), ("random", leaky)):
+    for scorer in (popularity_scores, recently_viewed_scores):
+        top = topk_excluding(scorer(part.train), test_users, split.history("test"), top_k_10)
+        per_user[name, scorer.__name__[:-7]] = per_user_recall_ndcg(top, test_users, targets)[1]
+ndcg_10 = pd.Series({key: values.mean() for key, values in per_user.items()})
+print(ndcg_10.unstack().round(4).to_string())
+ratio_10 = ndcg_10["random", "recently_viewed"] / ndcg_10["temporal", "recently_viewed"]
+popularity_change_10 = ndcg_10["random", "popularity"] / ndcg_10["temporal", "popularity"] - 1
+gap, gap_se = paired_difference(
+    per_user["random", "popularity"], per_user["temporal", "popularity"]
+)
+print(
+    f"'recently viewed' {ratio_10:.1f}x its honest NDCG@{top_k_10}; popularity "
+    f"{popularity_change_10:+.1%}, a paired difference of {gap:+.4f} ± {gap_se:.4f} "
+    f"({gap / gap_se:.1f} standard errors)"
+)
+assert check_exercise_1(ratio_10, popularity_change_10, split, leaky, top_k_10)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 2
+# 43 more: 165 cold test users instead of 122. The test targets are the same pairs (either
+# way the history before the test day is the same eight days), but training now ends a
+# day earlier, and a shopper whose first event falls on that day is no longer in it: the
+# second cell finds all 43 newly cold shoppers first seen on the day that moved to
+# validation. A longer validation period is paid for in test shoppers the model never
+# trained on.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises.nb01 import check_exercise_2
+
+split_2 = temporal_split(shop, valid_days=2, test_days=1)
+cold = pd.DataFrame({"1 validation day": split.cold_report().test})
+cold["2 validation days"] = split_2.cold_report().test
+display(cold)
+more_cold = int(cold.loc["cold users", "2 validation days"] - cold.loc["cold users"].iloc[0])
+print(f"{more_cold} more cold test users; the test targets are the same pairs:",
+      split_2.targets("test").equals(split.targets("test")))  # fmt: skip
+assert check_exercise_2(more_cold, shop.events)
+
+# %% tags=["solution"]
+target_users = split.targets("test").user_id.unique()
+newly_cold = np.setdiff1d(np.intersect1d(target_users, split.train.user_id), split_2.train.user_id)
+first_event = events.groupby("user_id").timestamp.min()[newly_cold]
+on_moved_day = first_event.between(split_2.valid_start, split.valid_start - 1)
+print(f"{len(newly_cold)} newly cold, {on_moved_day.sum()} of them first seen on the moved day")
+
+# %% [markdown] tags=["solution"]
+# ### Solution 3
+# The pair checked in section 4 is a page view only, so its own weight stays 1, while every
+# degree now sums the weights of its pairs' distinct behaviours: 21 for the user (was 14)
+# and 25 for the item (was 20). The entry falls from $1/\sqrt{14 \cdot 20}$ = 0.0598 to
+# $1/\sqrt{21 \cdot 25}$ = 0.0436: weighting the strong edges up weighs this weak edge
+# down, through the normalisation.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises.nb01 import check_exercise_3
+
+weights = {"pv": 1, "fav": 2, "cart": 3, "buy": 5}
+pair_user, pair_item = u, int(split.train.item_id.iloc[0])  # the pair of 4.2 (i was reused)
+adj_w = normalized_adjacency(split.train, split.num_users, split.num_items, weights)
+row = slice(int(adj_w.crow_indices()[pair_user]), int(adj_w.crow_indices()[pair_user + 1]))
+in_row = adj_w.col_indices()[row] == split.num_users + pair_item
+entry_w = float(adj_w.values()[row][in_row])
+r_w = interaction_matrix(split.train, split.num_users, split.num_items, weights)
+d_user_w, d_item_w = (torch.sparse.sum(r_w, dim=d).to_dense() for d in (1, 0))
+pair = split.train[(split.train.user_id == pair_user) & (split.train.item_id == pair_item)]
+print(
+    f"user {pair_user} - item {pair_item}: behaviours {sorted(pair.behavior.unique())}; "
+    f"weighted degrees {d_user_w[pair_user]:.0f} (was {d_u}) and {d_item_w[pair_item]:.0f} "
+    f"(was {d_i}); entry {dense[pair_user, split.num_users + pair_item]:.4f} -> {entry_w:.4f}"
+)
+assert check_exercise_3(entry_w, split.train, pair_user, pair_item, weights)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 4
+# Shopper 16 is the first of the 287 shoppers with one training item (497 have none and
+# are cold). That one item links them to 20 other shoppers, against 928 for shopper 42
+# and its 19 items: a GNN builds shopper 16's vector from one item's, itself learnt from
+# 20 shoppers. With so little of their own, such shoppers are where attribute features and
+# the cold-start methods of notebook 05 matter.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises.nb01 import check_exercise_4
+
+degree = split.user_degree()
+quiet_user = int(np.flatnonzero(degree == degree[degree > 0].min())[0])  # not EGO_USER itself
+quiet_items = split.train.item_id[split.train.user_id == quiet_user].unique()
+sharing = split.train.user_id[split.train.item_id.isin(quiet_items)].unique()
+quiet_two_hop = len(sharing) - 1  # the shopper themself is among them
+print(
+    f"shopper {quiet_user}: {degree[quiet_user]} training item(s) {quiet_items.tolist()}, "
+    f"{quiet_two_hop} two-hop shoppers; {(degree == degree[quiet_user]).sum()} shoppers have "
+    f"{degree[quiet_user]} training item(s), {(degree == 0).sum()} have none"
+)
+assert check_exercise_4(quiet_two_hop, split.train, quiet_user)

@@ -16,7 +16,7 @@
 # - the heterogeneous route: PyG's `to_hetero` on the multi-behaviour graph.
 #
 # **Prerequisites**: 01 · Graph construction.
-# **Runtime**: ~9 s on a 2-core CPU (measured).
+# **Runtime**: ~19 s on a 2-core CPU (measured).
 # **Source**: `02_encoders.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 02` (README, *Editing a notebook*).
 
@@ -243,8 +243,19 @@ print(f"BPR loss: step 1 {losses[0]:.3f} -> step {NUM_STEPS} {losses[-1]:.3f}")
 assert losses[-1] < losses[0]
 
 # %% [markdown]
-# The series' `LightGCN` (notebook 03) is this model with the weight matrix and the
-# non-linearity removed, several layers averaged, and a faster propagation.
+# What `GCNConv` computes (Kipf and Welling, 2017), for node $i$ with neighbours $N(i)$:
+#
+# $$h_i = W \sum_{j \in N(i) \cup \{i\}} \frac{1}{\sqrt{\hat d_i \hat d_j}}\, e_j + b,
+# \qquad \hat d_i = |N(i)| + 1,$$
+#
+# a normalised sum over the node's neighbours *and itself* (the self-loop), through a
+# learned weight matrix $W$ and bias $b$. A GCN stacks such layers with a non-linearity
+# $\sigma$ between them; the model above has one layer and none. The series' `LightGCN`
+# (notebook 03) keeps only the normalised sum: no $W$, no $b$, no self-loop
+# ($d_i = |N(i)|$), several layers whose outputs are averaged, and a faster propagation:
+#
+# $$e_i^{(l+1)} = \sum_{j \in N(i)} \frac{1}{\sqrt{d_i d_j}}\, e_j^{(l)}, \qquad
+# e_i = \frac{1}{L+1} \sum_{l=0}^{L} e_i^{(l)}.$$
 #
 # ## 4 The heterogeneous route: `to_hetero`
 # Our shop has four behaviours. PyG's `to_hetero` turns a homogeneous GNN into one with
@@ -332,7 +343,72 @@ print(
 # 2. Section 2 built `NodeEncoder(..., combine="concat")` beside `"sum"`. Build both for
 #    the items too (`item_cards`): how many parameters does concatenation add, and where
 #    do they sit?
-# 3. Change `price_bands(..., num_bands=5)`: which items now share a band?
+# 3. Change `price_bands(..., num_bands=5)`: how many items share each band now, and
+#    what range of prices does each band span?
+#
+# Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 #
 # Next: **03 · Training** trains LightGCN, MF and `MultiBehaviorGCN` with negative
 # sampling and compares them.
+
+# %% [markdown] tags=["solution"]
+# ### Solution 1
+# `Recommender` provides `score` and `recommend` from `get_embedding`; the wrapper only
+# has to return the trained model's vectors. 200 steps continue from the 30 above.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises import nb02
+from gnnrec_utils.models import Recommender
+from gnnrec_utils.training import evaluate
+
+
+class WrappedGCN(Recommender):
+    def __init__(self, model, edge_index):
+        super().__init__(model.num_users, model.embedding.num_embeddings - model.num_users)
+        self.model, self.edge_index = model, edge_index
+
+    def get_embedding(self):
+        return self.model(self.edge_index)
+
+
+# %% tags=["solution"]
+for _ in range(200):
+    users, pos = sample_bpr_batch(positives, 2048, generator=generator)
+    neg = uniform_negatives(positives, users, generator=generator)
+    user_emb, item_emb = model(stacked_edges)
+    loss = bpr_loss(
+        (user_emb[users] * item_emb[pos]).sum(-1), (user_emb[users] * item_emb[neg]).sum(-1)
+    )
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+wrapped = WrappedGCN(model.eval(), stacked_edges)
+print(f"loss after 230 steps {loss.item():.3f}; validation day:", evaluate(wrapped, split, "valid"))
+assert nb02.check_exercise_1(wrapped, model, stacked_edges)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 2
+# The id and attribute tables are the same in both; concatenation adds the dense layer
+# that maps the wider vector back to `EMBED_DIM`.
+
+# %% tags=["solution"]
+item_counts = {
+    combine: sum(
+        p.numel() for p in NodeEncoder(num_items, item_cards, EMBED_DIM, combine).parameters()
+    )
+    for combine in ("sum", "concat")
+}
+extra = item_counts["concat"] - item_counts["sum"]
+print(item_counts, f"concatenation adds {extra:,}")
+assert nb02.check_exercise_2(extra, num_items, item_cards, EMBED_DIM)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 3
+# Quintiles of log price: each band holds a fifth of the catalogue, and each spans a
+# wider range of prices than the one below it, the top band by far the widest (the tail
+# of prices is long): equal in count, not in width.
+
+# %% tags=["solution"]
+five = price_bands(shop.items.price, num_bands=5)
+print(shop.items.price.groupby(five).agg(["size", "min", "max"]).round(1).to_string())
+assert nb02.check_exercise_3(five, shop.items.price, num_bands=5)

@@ -10,7 +10,8 @@
 # **What you will learn**
 # - the BPR and binary cross-entropy losses, checked on numbers you can compute by hand;
 # - negative sampling: uniform (never a known positive), popularity-biased, hard;
-# - random-walk-based sampling on the interaction graph, as in PinSAGE;
+# - random-walk-based sampling on the interaction graph: walks as positive contexts, as
+#   DeepWalk draws them, and as PinSAGE's way to pick a node's neighbours;
 # - a training loop with Adam, early stopping on validation NDCG@10 (full ranking),
 #   progress bars, training curves, checkpoints and reproducible numbers;
 # - what page views add as input for predicting favs, carts and buys, and how LightGCN
@@ -18,7 +19,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~28 s on a 2-core CPU (measured).
+# **Runtime**: ~44 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -117,6 +118,25 @@ assert torch.isclose(bce_loss(pos, neg), torch.log1p(torch.exp(torch.tensor(-2.0
 print(f"BPR {bpr_loss(pos, neg):.4f}   BCE {bce_loss(pos, neg):.4f}")
 
 # %% [markdown]
+# **Where BPR comes from.** Assume each shopper $u$ has a preference order $>_u$ over
+# items and model the probability that they prefer $i$ to $j$ as a logistic function
+# of the score difference, $P(i >_u j) = \sigma(s_{ui} - s_{uj})$. For training
+# triples $D$ drawn independently (an observed positive against an unobserved item),
+# the likelihood is $\prod_{(u,i,j) \in D} \sigma(s_{ui} - s_{uj})$, and with a
+# Gaussian prior $\mathcal N(0, \lambda^{-1} I)$ on the parameters $\Theta$ the
+# maximum a posteriori estimate minimises
+#
+# $$-\sum_{(u,i,j) \in D} \ln \sigma(s_{ui} - s_{uj}) + \frac{\lambda}{2}
+# \lVert \Theta \rVert^2:$$
+#
+# BPR plus an L2 penalty, which the prior contributes. LightGCN, and the kit's `train`,
+# apply that penalty only to the layer-0 embeddings a batch uses, averaged over the
+# batch $B$ (`l2_reg`, weight `reg_weight` $= 10^{-4}$ by default):
+#
+# $$L = \frac{1}{|B|} \sum_{(u,i,j) \in B} -\ln \sigma(s_{ui} - s_{uj}) +
+# \frac{\lambda}{|B|} \left(\lVert e_u^{(0)} \rVert^2 + \lVert e_i^{(0)} \rVert^2 +
+# \lVert e_j^{(0)} \rVert^2\right).$$
+#
 # BPR only cares about the *difference*: shifting both scores by the same amount
 # changes nothing. BCE also pushes absolute scores, which can calibrate them as
 # probabilities but spends capacity on it. Which ranks better here is measured in
@@ -153,11 +173,15 @@ print(
 
 # %% [markdown]
 # ## 4 Random walks on the interaction graph
-# PinSAGE (Ying et al., 2018) builds batches from random walks: from a shopper, hop to
-# an item they touched, to another shopper of that item, to one of *their* items, and
-# so on. Items reached in a few hops are **positive contexts** beyond the direct
-# neighbours — multi-hop signal made explicit. Here are three walks of length 6 (user,
-# item, user, item …):
+# A random walk on the interaction graph hops from a shopper to an item they touched, to
+# another shopper of that item, to one of *their* items, and so on. Two uses of walks
+# are common. DeepWalk (Perozzi et al., 2014) and its successors treat the nodes a walk
+# reaches as **positive contexts** of its start: multi-hop signal made explicit, which
+# is what the `"walk"` sampler below does. PinSAGE (Ying et al., 2018) uses walks
+# differently: the items its walks visit most often become a node's **neighbourhood**
+# for convolution (`walk_item_visit_counts` counts them), while its positive pairs come
+# from engagement and its hard negatives from walk-based ranks. Here are three walks of
+# length 6 (user, item, user, item …):
 
 # %%
 start = torch.unique(positives.users)[:3]  # three shoppers with positives
@@ -177,6 +201,20 @@ print(f"{new_context.float().mean():.0%} of walk pairs reach items beyond the us
 
 # %% [markdown]
 # ## 5 Training LightGCN
+# LightGCN (He et al., 2020) has one parameter per node: its layer-0 vector
+# $e^{(0)}$. Each layer replaces a node's vector by the normalised sum of its
+# neighbours' in the bipartite graph, with no weight matrix, no non-linearity and no
+# self-loop, and the final vector averages the layers:
+#
+# $$e_u^{(l+1)} = \sum_{i \in N(u)} \frac{1}{\sqrt{|N(u)|\,|N(i)|}}\, e_i^{(l)}, \qquad
+# e_i^{(l+1)} = \sum_{u \in N(i)} \frac{1}{\sqrt{|N(i)|\,|N(u)|}}\, e_u^{(l)},$$
+#
+# $$e_u = \frac{1}{L+1} \sum_{l=0}^{L} e_u^{(l)}, \qquad s_{ui} = e_u^\top e_i .$$
+#
+# In matrix form each layer is one product with the normalised adjacency
+# $\tilde A = D^{-1/2} A D^{-1/2}$ of notebook 01, so $L = 3$ layers reach items three
+# hops from a shopper. The loss is section 2's BPR with its L2 term.
+#
 # `train` runs the loop: sample a batch, score, BPR + an L2 penalty on the batch's
 # embeddings, an Adam step; after each epoch, rank all items for every validation
 # shopper (their training items excluded) and compute NDCG@10. It stops when NDCG has
@@ -422,9 +460,15 @@ for b in TARGET_BEHAVIORS:
 
 # %% [markdown]
 # To see what each behaviour adds, the graph must keep behaviours apart.
-# `MultiBehaviorGCN` (notebook 02) propagates over one normalised adjacency per
-# behaviour, mixes them with softmax weights learned with the rest, and starts each node
-# from its ID plus its attribute embeddings. Train it with all four behaviours, then
+# `MultiBehaviorGCN` (notebook 02) propagates over one normalised adjacency
+# $\hat A_b$ per behaviour $b$, mixes them with softmax weights $w$ learned with the
+# rest, and starts each node from its ID plus its attribute embeddings (`NodeEncoder`):
+#
+# $$E^{(l+1)} = \sum_{b \in \{pv, fav, cart, buy\}} \operatorname{softmax}(w)_b\,
+# \hat A_b E^{(l)}, \qquad E = \frac{1}{L+1} \sum_{l=0}^{L} E^{(l)},$$
+#
+# where $E^{(0)}$ holds every node's encoded vector. With one behaviour it is LightGCN
+# on that behaviour's graph, starting from attribute-aware vectors. Train it with all four behaviours, then
 # without each one in turn (same positives, `GRID_EPOCHS` epochs each), and compare them on
 # the validation day, each paired with the model that has all four:
 
@@ -523,15 +567,6 @@ comparison = pd.DataFrame(
 ).T[[f"recall@{TOP_K}", f"ndcg@{TOP_K}", "train seconds"]]
 comparison.round(4)
 
-# %%
-ax = comparison[f"ndcg@{TOP_K}"].plot.barh(figsize=(7, 3), color=sns.color_palette("deep")[:6])
-ax.invert_yaxis()
-ax.set(
-    xlabel=f"test NDCG@{TOP_K} (warm shoppers, full ranking)",
-    title=f"{len(test_users):,} test shoppers",
-)
-plt.show()
-
 # %% [markdown]
 # Each figure in the table is a mean over the same test shoppers, so two models are
 # compared shopper by shopper, with section 6's paired differences:
@@ -561,6 +596,20 @@ paired = pd.DataFrame(
     index=[f"NDCG@{TOP_K} gain", "se"],
 ).T
 paired.assign(**{"gain / se": paired.iloc[:, 0] / paired.se}).round(4)
+
+# %% [markdown]
+# The same per-shopper NDCG@10 as bars, each with its standard error. Overlapping
+# whiskers do not settle a comparison either way; the paired table above does.
+
+# %%
+per_shopper = pd.DataFrame(ndcg_of).melt(var_name="model", value_name=f"NDCG@{TOP_K}")
+ax = sns.barplot(data=per_shopper, x=f"NDCG@{TOP_K}", y="model", errorbar="se", capsize=0.2)
+ax.set(
+    xlabel=f"test NDCG@{TOP_K} ± one standard error (warm shoppers, full ranking)",
+    ylabel="",
+    title=f"{len(test_users):,} test shoppers",
+)
+plt.show()
 
 # %%
 print(
@@ -716,9 +765,69 @@ pd.DataFrame(rows).pivot(index=["data", "pair"], columns="protocol", values=["di
 #   weights-only checkpoints, and repeats exactly from the same seed.
 #
 # ## Exercises
-# 1. Set `NUM_LAYERS = 1` and rerun section 5: how much does the second and third hop add?
-# 2. In section 6, raise `GRID_EPOCHS` to 20. Does the ranking of the samplers change?
+# 1. Train section 5's LightGCN with one layer instead of `NUM_LAYERS`. How much do the
+#    second and third hops add on the validation day, paired over the same shoppers?
+# 2. Section 6 trained every combination for `GRID_EPOCHS` epochs. Train hard negatives
+#    with BPR and uniform negatives with BPR for 15 epochs (early stopping still on):
+#    does hard's lead on the validation day hold, paired?
 # 3. Give `MultiBehaviorGCN` `use_ids=False`: it then knows shoppers only by their
-#    attributes and their graph neighbourhood. What does it lose on warm shoppers?
+#    attributes and their graph neighbourhood. What does it lose on warm shoppers on the
+#    validation day, against section 7's model with all four behaviours?
+#
+# Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 #
 # Next: **04 · Evaluation** widens the metrics and the baselines.
+
+# %% [markdown] tags=["solution"]
+# ### Solution 1
+# One layer reaches only a shopper's own items. On the validation day the second and
+# third hops add nothing measurable here: the paired difference below is a tenth of a
+# standard error. Notebook 05 makes the same choice for its inductive LightGCN.
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises import nb03
+
+set_seed(SEED)
+one_layer = LightGCN(adj, num_users, num_items, EMBED_DIM, 1)
+one_history = train(one_layer, split, positives, config, progress=False)
+one_valid = evaluate(one_layer, split, "valid", TOP_K)[f"ndcg@{TOP_K}"]
+gain, se = paired_difference(
+    nb03.per_user_ndcg(lightgcn, split, "valid"), nb03.per_user_ndcg(one_layer, split, "valid")
+)
+print(f"one layer: validation NDCG@{TOP_K} {one_valid:.4f}; {NUM_LAYERS} layers − one: "
+      f"{gain:+.4f} ± {se:.4f} ({gain / se:.1f} standard errors)")  # fmt: skip
+assert nb03.check_exercise_1(one_valid, one_layer, split)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 2
+# Fifteen epochs for the two combinations, then the same paired comparison as section 6.
+# Hard negatives' lead shrinks to half a standard error: at five epochs they mostly made
+# the model learn faster, and a short budget rewards that.
+
+# %% tags=["solution"]
+longer = {combo: new_lightgcn() for combo in [("hard", "bpr"), ("uniform", "bpr")]}
+for (sampler, loss), m in longer.items():
+    fit(m, positives, period="valid", sampler=sampler, loss=loss, num_epochs=15)
+gain, se = paired_difference(
+    nb03.per_user_ndcg(longer["hard", "bpr"], split, "valid"),
+    nb03.per_user_ndcg(longer["uniform", "bpr"], split, "valid"),
+)
+print(f"15 epochs, hard − uniform (BPR), validation: {gain:+.4f} ± {se:.4f}")
+assert nb03.check_exercise_2(gain, se, longer["hard", "bpr"], longer["uniform", "bpr"], split)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 3
+# Without IDs a shopper's vector comes from their attributes and their neighbours only.
+# The paired difference is what the ID vectors were worth at this budget: a loss of
+# almost four standard errors on warm shoppers, the price of a model that embeds a new
+# shopper exactly as a known one (notebook 05).
+
+# %% tags=["solution"]
+no_ids = new_multi(BEHAVIORS, use_ids=False)
+fit(no_ids, positives, period="valid", num_epochs=GRID_EPOCHS)
+gain, se = paired_difference(
+    nb03.per_user_ndcg(no_ids, split, "valid"),
+    nb03.per_user_ndcg(ablation_models["all four"], split, "valid"),
+)
+print(f"use_ids=False − with IDs, validation: {gain:+.4f} ± {se:.4f}")
+assert nb03.check_exercise_3(gain, se, no_ids, ablation_models["all four"], split)
