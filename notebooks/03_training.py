@@ -19,7 +19,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~44 s on a 2-core CPU (measured).
+# **Runtime**: ~37 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -430,8 +430,8 @@ test_users = warm_target_users(split.targets("test"), split.train)
 #   negatives gain 3.2 standard errors with BPR and 2.9 with BCE; popularity-biased ones
 #   sit between (0.0252 and 0.0244; 1.7 and 1.5 standard errors). Contrasting popular or
 #   plausible items teaches the model more than contrasting items nobody looks at.
-# - **Hard negatives cost time**: 1.0 s a run against 0.7 s for the others (they score
-#   ten candidates for every positive); times vary from run to run.
+# - **Hard negatives cost time**: they took the most seconds per run (the last line above;
+#   they score ten candidates for every positive); times vary from run to run.
 # - **The loss matters less than the sampler**: averaged over samplers BPR and BCE are
 #   close (0.0231 and 0.0241); BCE's lead with uniform negatives, 0.0033 ± 0.0029, is
 #   about one standard error.
