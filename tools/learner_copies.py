@@ -76,11 +76,12 @@ def learner_copy(source: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.source = relocate(cell.source)
         cells.append(cell)
-    banner = nbformat.v4.new_markdown_cell(
+    banner = (
         f"*Learner copy of `{source.stem}`: no outputs and no solutions. The full notebook, "
         f"with every output and the worked solutions, is `../{source.stem}.ipynb`.*"
     )
-    nb.cells = [banner, *cells]
+    cells[0].source = f"{cells[0].source}\n\n{banner}"  # the opening cell keeps its runtime
+    nb.cells = cells
     for i, cell in enumerate(nb.cells):  # stable ids, so an unchanged source gives the same file
         cell.id = f"cell-{i}"
     nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
