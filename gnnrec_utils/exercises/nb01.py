@@ -15,15 +15,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.exercises import say as _say
 from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
 
 DAY = 86_400
 TZ_OFFSET = 8 * 3600  # the shop's local time is UTC+8
-
-
-def _say(right: bool, message: str) -> bool:
-    print(("Right: " if right else "Not yet: ") + message)
-    return right
 
 
 # --- exercise 1: the leak at another list length -----------------------------------------

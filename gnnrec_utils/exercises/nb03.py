@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
+from gnnrec_utils.exercises import say_either as _say
 from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg
 from gnnrec_utils.training import evaluate, warm_target_users
-
-
-def _say(ok: bool, right: str, off: str) -> bool:
-    print(f"Right: {right}" if ok else f"Not yet: {off}")
-    return ok
 
 
 def per_user_ndcg(model, split, period: str, k: int = 10):

@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 
 from gnnrec_utils import metrics
+from gnnrec_utils.exercises import say_either as _say
 from gnnrec_utils.training import warm_target_users
-
-
-def _say(ok: bool, right: str, off: str) -> bool:
-    print(f"Right: {right}" if ok else f"Not yet: {off}")
-    return ok
 
 
 def check_exercise_1(sampled_ndcg: dict, full_ndcg: dict) -> bool:

@@ -14,15 +14,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.exercises import say as _say
 from gnnrec_utils.models import MultiBehaviorGCN
 
 DAY = 86_400
 FOUR_DECIMALS = 5e-5  # half a unit of the fourth decimal: an answer rounded to 0.0001
-
-
-def _say(right: bool, message: str) -> bool:
-    print(("Right: " if right else "Not yet: ") + message)
-    return right
 
 
 def _close(value: float, target: float, tol: float = FOUR_DECIMALS) -> bool:

@@ -18,14 +18,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.exercises import say as _say
 from gnnrec_utils.models import Recommender
 from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
-
-
-def _say(right: bool, message: str) -> bool:
-    print(("Right: " if right else "Not yet: ") + message)
-    return right
-
 
 # --- shared: exact ranking and NDCG, written out -----------------------------------------
 
