@@ -758,3 +758,419 @@ class CascadeGCN(Recommender):
             f"{super().extra_repr()}, behaviors={self.behaviors}, "
             f"embedding_dim={self.embedding.embedding_dim}, num_layers={self.num_layers}"
         )
+
+
+# ---------------------------------------------------------------- beyond LightGCN
+
+
+def _check_adjacency(adj: Tensor, num_users: int, num_items: int) -> None:
+    """Raise ``ValueError`` unless ``adj`` is a square adjacency over users + items with
+    at least one edge."""
+    n = num_users + num_items
+    if adj.dim() != 2 or tuple(adj.shape) != (n, n):
+        raise ValueError(
+            f"adj: expected a square adjacency over {num_users} users + {num_items} items "
+            f"({n} x {n}), got {tuple(adj.shape)}"
+        )
+    nnz = adj._nnz() if adj.layout == torch.sparse_coo else None
+    if adj.layout == torch.sparse_csr:
+        nnz = adj.values().numel()
+    if nnz is None:
+        nnz = int(torch.count_nonzero(adj))
+    if nnz == 0:
+        raise ValueError("adj: the graph has no edge; a model needs at least one interaction")
+
+
+class GFCF(Recommender):
+    r"""GF-CF, a training-free graph filter (Shen et al., "How Powerful is Graph
+    Convolution for Recommendation?", CIKM 2021, https://arxiv.org/abs/2108.07567).
+
+    With :math:`R` the binary user-item matrix, :math:`D_U, D_I` its user and item
+    degrees, :math:`\tilde R = D_U^{-1/2} R D_I^{-1/2}` and :math:`V` the top-``rank``
+    right singular vectors of :math:`\tilde R`, user :math:`u`'s scores are
+
+    .. math::
+        s_u = r_u \tilde R^\top \tilde R
+            + \alpha \, r_u D_I^{-1/2} V V^\top D_I^{1/2}
+
+    a linear low-pass filter (the normalised item-item co-occurrence) plus an ideal
+    low-pass filter that keeps only the ``rank`` smoothest item signals. Nothing is
+    trained; items and users without any interaction score 0 from both terms.
+
+    **At scale.** :math:`V` comes from ``torch.svd_lowrank`` (randomised SVD: a random
+    range finder of ``rank + oversample`` columns, ``niter`` power iterations) on the
+    sparse :math:`\tilde R`, seeded by ``seed`` without touching the global generator;
+    when ``rank`` equals the smaller side of :math:`R` the range is the whole space and
+    the result is exact. The item-item matrix :math:`\tilde R^\top \tilde R` is never
+    formed (41k items would need 6.7 GB in float32): scores are computed for a block of
+    ``chunk`` users at a time (:math:`X_b`, their rows of :math:`R`), as
+    :math:`(\tilde R^\top (\tilde R X_b^\top))^\top` with sparse products and
+    :math:`(X_b D_I^{-1/2} V)(V^\top D_I^{1/2})` with dense ones, so memory is a few
+    ``chunk * num_items`` blocks plus :math:`V`. On Gowalla (29,858 users, 40,981 items,
+    719,081 pairs) the fit takes about a minute and scoring every user four to six on
+    one core of a 2-core machine, with a peak of 1.7 GB resident memory, the data
+    included (``benchmarks/public.py``).
+
+    Args:
+        interactions: (num_users, num_items) interaction matrix, dense or sparse; any
+            non-zero entry counts as an interaction.
+        num_users, num_items: catalogue sizes, checked against the matrix.
+        alpha: weight :math:`\alpha` of the ideal low-pass term. (default: 0.3)
+        rank: singular vectors kept. (default: 256, as in the paper)
+        oversample: extra columns of the randomised range finder. (default: 16)
+        niter: power iterations of the randomised SVD. (default: 4)
+        seed: seed of the randomised SVD. (default: 0)
+        dtype: precision of the stored matrices. (default: ``torch.float32``)
+    """
+
+    def __init__(
+        self,
+        interactions: Tensor,
+        num_users: int,
+        num_items: int,
+        alpha: float = 0.3,
+        rank: int = 256,
+        oversample: int = 16,
+        niter: int = 4,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ):
+        super().__init__(num_users, num_items)
+        if tuple(interactions.shape) != (num_users, num_items):
+            raise ValueError(
+                f"interactions: expected a (num_users, num_items) = ({num_users}, "
+                f"{num_items}) matrix, got {tuple(interactions.shape)}"
+            )
+        _check_positive(rank, "rank")
+        if rank > min(num_users, num_items):
+            raise ValueError(
+                f"rank={rank} is larger than min(num_users, num_items) = "
+                f"{min(num_users, num_items)}: a {num_users} x {num_items} matrix has no more "
+                "singular vectors"
+            )
+        r = _sparse_csr(interactions, dtype)
+        r = torch.sparse_csr_tensor(
+            r.crow_indices(),
+            r.col_indices(),
+            (r.values() != 0).to(dtype),
+            r.shape,
+            check_invariants=False,
+        )
+        if not bool(r.values().any()):
+            raise ValueError("interactions: the matrix has no interaction; GF-CF needs one")
+        self.alpha, self.rank, self.oversample, self.niter, self.seed = (
+            float(alpha),
+            rank,
+            oversample,
+            niter,
+            seed,
+        )
+        self.register_buffer("interactions", r, persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Recompute the filter from the interactions (nothing is learned)."""
+        r = self.interactions
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+            user_deg = torch.zeros(self.num_users, dtype=r.dtype).index_add_(
+                0, _csr_row_ids(r), r.values()
+            )
+            item_deg = torch.zeros(self.num_items, dtype=r.dtype).index_add_(
+                0, r.col_indices(), r.values()
+            )
+            d_u, d_i = _inv_sqrt(user_deg), _inv_sqrt(item_deg)
+            values = d_u[_csr_row_ids(r)] * r.values() * d_i[r.col_indices()]
+            norm = torch.sparse_csr_tensor(
+                r.crow_indices(), r.col_indices(), values, r.shape, check_invariants=False
+            )
+            v = self._right_singular_vectors(norm)
+        self.register_buffer("norm", norm, persistent=False)
+        self.register_buffer("norm_t", _transpose_csr(norm), persistent=False)
+        self.register_buffer("item_inv_sqrt", d_i, persistent=False)
+        self.register_buffer("item_sqrt", item_deg.sqrt(), persistent=False)
+        self.register_buffer("vectors", v, persistent=False)
+
+    def _right_singular_vectors(self, norm: Tensor) -> Tensor:
+        """(num_items, rank) top right singular vectors of ``norm``, randomised SVD."""
+        q = min(self.rank + self.oversample, *norm.shape)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            _, _, v = torch.svd_lowrank(norm.to_sparse_coo(), q=q, niter=self.niter)
+        return v[:, : self.rank].contiguous()
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError(
+            "GFCF has no embeddings (a user's scores need its whole row of R); use "
+            "user_scores(), score() or recommend()"
+        )
+
+    @torch.no_grad()
+    def user_scores(self, users) -> Tensor:
+        """Dense (len(users), num_items) GF-CF scores of every item for ``users``."""
+        users = torch.as_tensor(users, dtype=torch.long, device=self.norm.device)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+            x = _csr_rows_as_columns(self.interactions, users).to_dense()  # (num_items, b)
+            linear = (self.norm_t @ (self.norm @ x)).T
+        low = (x.T * self.item_inv_sqrt) @ self.vectors
+        ideal = (low @ self.vectors.T) * self.item_sqrt
+        return linear + self.alpha * ideal
+
+    def score(self, users: Tensor, items: Tensor) -> Tensor:
+        """Scores of (user, item) pairs; each of ``users`` costs a row of ``num_items``."""
+        rows = self.user_scores(users)
+        return rows.gather(1, items) if items.dim() == 2 else rows.gather(1, items[:, None])[:, 0]
+
+    @torch.no_grad()
+    def recommend(
+        self, users, k: int = 10, exclude: pd.DataFrame | None = None, chunk: int = 1024
+    ) -> np.ndarray:
+        """Top-``k`` item ids for each of ``users``, ``chunk`` users at a time; see
+        :meth:`Recommender.recommend`."""
+        users = np.asarray(users, dtype=np.int64)
+        exclude = NO_PAIRS if exclude is None else exclude
+        return topk_excluding(self.user_scores, users, exclude, k, chunk)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, alpha={self.alpha}, rank={self.rank}"
+
+
+def _inv_sqrt(degree: Tensor) -> Tensor:
+    """``degree ** -0.5``, 0 where the degree is 0."""
+    return degree.pow(-0.5).masked_fill(degree == 0, 0.0)
+
+
+def _csr_row_ids(x: Tensor) -> Tensor:
+    """The row of every stored entry of a sparse CSR matrix."""
+    counts = x.crow_indices().diff()
+    return torch.repeat_interleave(torch.arange(x.shape[0], device=x.device), counts)
+
+
+def info_nce(view1: Tensor, view2: Tensor, temperature: float) -> Tensor:
+    r"""InfoNCE between two views of the same nodes, row ``i`` of each a positive pair.
+
+    .. math::
+        \mathcal L = -\frac1n \sum_i \log
+            \frac{\exp(z_i^\top z'_i / \tau)}{\sum_j \exp(z_i^\top z'_j / \tau)}
+
+    with :math:`z, z'` the rows of ``view1`` and ``view2`` scaled to unit length: the
+    other rows of the batch are the negatives. Two identical views of two orthogonal
+    rows give :math:`\log(1 + e^{-1/\tau})`.
+    """
+    z1 = nn.functional.normalize(view1, dim=1)
+    z2 = nn.functional.normalize(view2, dim=1)
+    logits = z1 @ z2.T / temperature
+    return -torch.diagonal(torch.log_softmax(logits, dim=1)).mean()
+
+
+class XSimGCL(Recommender):
+    r"""XSimGCL (Yu et al., "XSimGCL: Towards Extremely Simple Graph Contrastive Learning
+    for Recommendation", TKDE 2023, https://arxiv.org/abs/2209.02544): LightGCN whose
+    layers are perturbed by small random noise while training, plus a contrastive loss
+    between two layers of the same pass.
+
+    .. math::
+        E^{(l+1)} = \hat{A} E^{(l)} + \Delta^{(l+1)}, \qquad
+        \Delta = \epsilon \, \operatorname{sign}(\hat A E^{(l)}) \odot
+            \frac{U}{\lVert U \rVert_2}, \ U \sim \mathcal U(0, 1)^{N \times d}
+
+    row by row (each node's noise has length :math:`\epsilon` and keeps the signs of
+    its embedding, so it turns the vector by a small angle), :math:`E = \frac{1}{L+1}
+    \sum_{l=0}^{L} E^{(l)}` as in :class:`LightGCN`, and the loss adds
+    :math:`\lambda (\mathrm{InfoNCE}(E_U, E^{(l^*)}_U) + \mathrm{InfoNCE}(E_I,
+    E^{(l^*)}_I))` (:func:`info_nce`) over the batch's distinct users and positive items:
+    the final embedding and layer :math:`l^*`'s of one noisy pass are the two views
+    ("cross-layer"). SimGCL (Yu et al., SIGIR 2022, https://arxiv.org/abs/2112.08679)
+    contrasts the final embeddings of two extra noisy passes instead: three
+    propagations per step against XSimGCL's one, for the accuracy the XSimGCL paper
+    reports as equal. Noise is drawn only in training mode; in ``eval()`` mode and with
+    ``eps=0`` the model is :class:`LightGCN`. (The authors' code averages layers
+    1..L, leaving :math:`E^{(0)}` out; here it stays in, as in LightGCN.)
+
+    **Training hook.** In training mode :meth:`get_embedding` keeps the layer
+    :math:`l^*` views of the pass it made, and :meth:`extra_loss` turns them into the
+    contrastive term; ``gnnrec_utils.training.train_step`` adds ``model.extra_loss(users,
+    pos)`` to the BPR loss of any model that has one.
+
+    Args:
+        adj: normalised adjacency from ``gnnrec_utils.graph.normalized_adjacency``.
+        num_users, num_items: catalogue sizes.
+        embedding_dim: vector size. (default: 64)
+        num_layers: propagation layers :math:`L`. (default: 2)
+        eps: noise magnitude :math:`\epsilon`. (default: 0.2)
+        cl_layer: the layer :math:`l^*` contrasted with the final embedding, in
+            ``1..num_layers``. (default: 1)
+        cl_weight: :math:`\lambda`. (default: 0.2)
+        temperature: :math:`\tau` of InfoNCE. (default: 0.15)
+        seed: seed of the noise generator. (default: 0)
+        cl_batch: at most this many of the batch's distinct users, and as many of its
+            distinct items, enter InfoNCE, drawn with the model's generator: the loss
+            costs ``cl_batch ** 2`` similarities instead of the square of the batch.
+            (default: ``None``, all of them, as in the paper)
+
+    The defaults are the authors' (SELFRec's ``XSimGCL.conf``: 2 layers, :math:`l^*=1`,
+    :math:`\lambda = 0.2`, :math:`\epsilon = 0.2`, :math:`\tau = 0.15`).
+    """
+
+    def __init__(
+        self,
+        adj: Tensor,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 64,
+        num_layers: int = 2,
+        eps: float = 0.2,
+        cl_layer: int = 1,
+        cl_weight: float = 0.2,
+        temperature: float = 0.15,
+        seed: int = 0,
+        cl_batch: int | None = None,
+    ):
+        super().__init__(num_users, num_items)
+        _check_adjacency(adj, num_users, num_items)
+        _check_positive(num_layers, "num_layers")
+        if cl_batch is not None:
+            _check_positive(cl_batch, "cl_batch")
+        if not 1 <= cl_layer <= num_layers:
+            raise ValueError(f"cl_layer must lie in 1..num_layers={num_layers}, got {cl_layer}")
+        if eps < 0 or temperature <= 0 or cl_weight < 0:
+            raise ValueError(
+                f"need eps >= 0, temperature > 0 and cl_weight >= 0, got eps={eps}, "
+                f"temperature={temperature}, cl_weight={cl_weight}"
+            )
+        self.register_buffer("adj", compact_csr(adj), persistent=False)
+        self.num_layers, self.eps, self.cl_layer = num_layers, float(eps), cl_layer
+        self.cl_weight, self.temperature, self.seed = float(cl_weight), float(temperature), seed
+        self.cl_batch = cl_batch
+        self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
+        self.generator = torch.Generator().manual_seed(seed)
+        self._views: tuple[Tensor, Tensor] | None = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.embedding.weight, std=0.1)
+        self.generator.manual_seed(self.seed)
+
+    def _noise(self, x: Tensor) -> Tensor:
+        u = torch.rand(x.shape, generator=self.generator, dtype=x.dtype).to(x.device)
+        return self.eps * torch.sign(x) * nn.functional.normalize(u, dim=1)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        noisy = self.training and self.eps > 0
+        x = self.embedding.weight
+        out, cl_view = x, None
+        for layer in range(1, self.num_layers + 1):
+            x = propagate(self.adj, x)
+            if noisy:
+                x = x + self._noise(x)
+            out = out + x
+            if layer == self.cl_layer:
+                cl_view = x
+        out = out / (self.num_layers + 1)
+        self._views = (out, cl_view) if self.training else None
+        return out[: self.num_users], out[self.num_users :]
+
+    def extra_loss(self, users: Tensor, items: Tensor) -> Tensor:
+        """The contrastive term of the last training-mode :meth:`get_embedding`, over the
+        distinct ``users`` and positive ``items`` of the batch (once per pass)."""
+        if self._views is None:
+            raise RuntimeError("extra_loss needs a get_embedding() call in training mode first")
+        (final, cl_view), self._views = self._views, None
+        u, i = self._some(torch.unique(users)), self._some(torch.unique(items)) + self.num_users
+        loss = info_nce(final[u], cl_view[u], self.temperature)
+        return self.cl_weight * (loss + info_nce(final[i], cl_view[i], self.temperature))
+
+    def _some(self, ids: Tensor) -> Tensor:
+        """``ids``, or ``cl_batch`` of them drawn without replacement."""
+        if self.cl_batch is None or len(ids) <= self.cl_batch:
+            return ids
+        pick = torch.randperm(len(ids), generator=self.generator)[: self.cl_batch]
+        return ids[pick.to(ids.device)]
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.embedding(users), self.embedding(items + self.num_users)]
+
+    def extra_repr(self) -> str:
+        some = "" if self.cl_batch is None else f", cl_batch={self.cl_batch}"
+        return (
+            f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, "
+            f"num_layers={self.num_layers}, eps={self.eps}, cl_layer={self.cl_layer}, "
+            f"cl_weight={self.cl_weight}, temperature={self.temperature}{some}"
+        )
+
+
+class NGCF(Recommender):
+    r"""NGCF (Wang et al., "Neural Graph Collaborative Filtering", SIGIR 2019,
+    https://arxiv.org/abs/1905.08108), the GNN LightGCN simplified.
+
+    .. math::
+        E^{(l+1)} = \operatorname{LeakyReLU}\big((\hat A + I) E^{(l)} W_1^{(l)}
+            + (\hat A E^{(l)}) \odot E^{(l)} \, W_2^{(l)}\big), \qquad
+        E = E^{(0)} \,\Vert\, \bar E^{(1)} \,\Vert \cdots \Vert\, \bar E^{(L)}
+
+    (biases :math:`b_1, b_2` added to the two products, LeakyReLU slope 0.2, message
+    dropout on each layer's output, :math:`\bar E^{(l)}` that output with rows scaled to
+    unit length, as the authors' code does before concatenating). LightGCN (He et al.,
+    SIGIR 2020) removed, by ablation, everything but :math:`\hat A E^{(l)}`: the weight
+    matrices :math:`W_1, W_2` and biases, the non-linearity, the self-loop :math:`I`,
+    the interaction term :math:`(\hat A E) \odot E` and dropout; and it replaced the
+    concatenation by a mean of the layers.
+
+    Args:
+        adj: normalised adjacency from ``gnnrec_utils.graph.normalized_adjacency``.
+        num_users, num_items: catalogue sizes.
+        embedding_dim: size of :math:`E^{(0)}` and of every layer. (default: 64)
+        num_layers: propagation layers :math:`L`. (default: 3)
+        message_dropout: dropout on each layer's output while training. (default: 0.1)
+
+    The final vectors have ``embedding_dim * (num_layers + 1)`` entries.
+    """
+
+    def __init__(
+        self,
+        adj: Tensor,
+        num_users: int,
+        num_items: int,
+        embedding_dim: int = 64,
+        num_layers: int = 3,
+        message_dropout: float = 0.1,
+    ):
+        super().__init__(num_users, num_items)
+        _check_adjacency(adj, num_users, num_items)
+        _check_positive(num_layers, "num_layers")
+        if not 0 <= message_dropout < 1:
+            raise ValueError(f"message_dropout must lie in [0, 1), got {message_dropout}")
+        self.register_buffer("adj", compact_csr(adj), persistent=False)
+        self.num_layers, self.message_dropout = num_layers, float(message_dropout)
+        self.embedding = nn.Embedding(num_users + num_items, embedding_dim)
+        d = embedding_dim
+        self.w1 = nn.ModuleList(nn.Linear(d, d) for _ in range(num_layers))
+        self.w2 = nn.ModuleList(nn.Linear(d, d) for _ in range(num_layers))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.embedding.weight)
+        for linear in [*self.w1, *self.w2]:
+            nn.init.xavier_uniform_(linear.weight)
+            nn.init.zeros_(linear.bias)
+
+    def get_embedding(self) -> tuple[Tensor, Tensor]:
+        x = self.embedding.weight
+        layers = [x]
+        for w1, w2 in zip(self.w1, self.w2, strict=True):
+            side = propagate(self.adj, x)
+            x = nn.functional.leaky_relu(w1(side + x) + w2(side * x), negative_slope=0.2)
+            x = nn.functional.dropout(x, self.message_dropout, self.training)
+            layers.append(nn.functional.normalize(x, dim=1))
+        out = torch.cat(layers, dim=1)
+        return out[: self.num_users], out[self.num_users :]
+
+    def ego_embedding(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.embedding(users), self.embedding(items + self.num_users)]
+
+    def extra_repr(self) -> str:
+        return (
+            f"{super().extra_repr()}, embedding_dim={self.embedding.embedding_dim}, "
+            f"num_layers={self.num_layers}, message_dropout={self.message_dropout}"
+        )

@@ -477,17 +477,42 @@ def repeat_views(
 
 
 # -------------------------------------------------------------------------- funnel
+#: Slope on the standardised user-item taste z of each funnel step's chance (a
+#: favourite's is ``ShopConfig.fav_taste``): p = sigmoid(b + slope * z).
+FUNNEL_SLOPES = {"cart": 1.2, "buy_cart": 1.0, "buy_fav": 1.0, "buy_direct": 1.5}
+#: Share of purchases that come from the cart.
+CART_BUY_SHARE = 0.55
+#: Delay of each funnel step after its view: ``offset + Exponential(scale)`` seconds
+#: (a purchase from a favourite waits ``600 + Exponential(fav_buy_days days)``).
+FUNNEL_DELAYS = {
+    "fav": (5, 40),
+    "cart": (5, 40),
+    "buy_direct": (10, 90),
+    "buy_cart": (120, 3 * 3600),
+}
+
+
+def calibrated_intercept(
+    z: np.ndarray, target: float, slope: float, weight: np.ndarray | None = None
+) -> float:
+    """The b for which sum(weight * sigmoid(b + slope * z)) == target (weight 1 if None),
+    by bisection over [-30, 30]."""
+    lo, hi = -30.0, 30.0
+    for _ in range(80):
+        b = (lo + hi) / 2
+        p = 1 / (1 + np.exp(-(b + slope * z)))
+        if (p if weight is None else weight * p).sum() > target:
+            hi = b
+        else:
+            lo = b
+    return b
+
+
 def calibrated_draw(
     z: np.ndarray, target: float, slope: float, rng: np.random.Generator
 ) -> np.ndarray:
     """Bernoulli draws with p = sigmoid(b + slope * z), b set so that sum(p) == target."""
-    lo, hi = -30.0, 30.0
-    for _ in range(80):
-        b = (lo + hi) / 2
-        if (1 / (1 + np.exp(-(b + slope * z)))).sum() > target:
-            hi = b
-        else:
-            lo = b
+    b = calibrated_intercept(z, target, slope)
     p = 1 / (1 + np.exp(-(b + slope * z)))
     return rng.random(len(z)) < p
 
@@ -512,21 +537,28 @@ def funnel_events(
     zt = z[idx]
     t = views.timestamp.to_numpy()
     end = START_TIMESTAMP + NUM_DAYS * DAY - 1
+    slope, delay = FUNNEL_SLOPES, FUNNEL_DELAYS
     fav = idx[calibrated_draw(zt, want["fav"], cfg.fav_taste, rng)]
-    cart = idx[calibrated_draw(zt, want["cart"], 1.2, rng)]
-    buy_cart = cart[calibrated_draw(z[cart], 0.55 * want["buy"], 1.0, rng)]
+    cart = idx[calibrated_draw(zt, want["cart"], slope["cart"], rng)]
+    buy_cart = cart[calibrated_draw(z[cart], CART_BUY_SHARE * want["buy"], slope["buy_cart"], rng)]
     buy_fav, t_fav = fav[:0], t[:0]
     if cfg.fav_buy_share > 0:
-        buy_fav = fav[calibrated_draw(z[fav], cfg.fav_buy_share * want["buy"], 1.0, rng)]
+        buy_fav = fav[
+            calibrated_draw(z[fav], cfg.fav_buy_share * want["buy"], slope["buy_fav"], rng)
+        ]
         t_fav = t[buy_fav] + 600 + rng.exponential(cfg.fav_buy_days * DAY, len(buy_fav))
         buy_fav, t_fav = buy_fav[t_fav <= end], t_fav[t_fav <= end]
     direct = max(want["buy"] - len(buy_cart) - len(buy_fav), 0.0)
-    buy_direct = idx[calibrated_draw(zt, direct, 1.5, rng)]
+    buy_direct = idx[calibrated_draw(zt, direct, slope["buy_direct"], rng)]
+
+    def later(v, step):
+        return t[v] + delay[step][0] + rng.exponential(delay[step][1], len(v))
+
     parts = [
-        (fav, "fav", t[fav] + 5 + rng.exponential(40, len(fav))),
-        (cart, "cart", t[cart] + 5 + rng.exponential(40, len(cart))),
-        (buy_direct, "buy", t[buy_direct] + 10 + rng.exponential(90, len(buy_direct))),
-        (buy_cart, "buy", t[buy_cart] + 120 + rng.exponential(3 * 3600, len(buy_cart))),
+        (fav, "fav", later(fav, "fav")),
+        (cart, "cart", later(cart, "cart")),
+        (buy_direct, "buy", later(buy_direct, "buy_direct")),
+        (buy_cart, "buy", later(buy_cart, "buy_cart")),
         (buy_fav, "buy", t_fav),
     ]
     frames = [
@@ -553,9 +585,7 @@ def generate_shop(size: str | ShopConfig = "default", seed: int = 0) -> Dataset:
     cfg = SIZES[size] if isinstance(size, str) else size
     rng = np.random.default_rng(seed)
     world = build_world(cfg, rng)
-    views = expand_views(cfg, draw_sessions(cfg, world, rng), rng)
-    item, taste = choose_items(cfg, world, views, rng)
-    repeat = repeat_views(cfg, views, item, rng)
+    views, item, taste, repeat = draw_views(cfg, world, rng)
     z = (taste - taste.mean()) / taste.std()
     follow = funnel_events(cfg, views, z, ~repeat, rng)
     end = START_TIMESTAMP + NUM_DAYS * DAY - 1
@@ -572,6 +602,30 @@ def generate_shop(size: str | ShopConfig = "default", seed: int = 0) -> Dataset:
         }
     )
     return Dataset(users=world.users, items=world.items, events=tidy_events(events, world.items))
+
+
+def draw_views(
+    cfg: ShopConfig, world: World, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The page views of a shop, as ``generate_shop`` draws them after its world.
+
+    Returns the views (session, position, user, category, timestamp), the item of each,
+    its user-item taste (``item_scores``' taste part) and the mask of repeat views.
+    """
+    views = expand_views(cfg, draw_sessions(cfg, world, rng), rng)
+    item, taste = choose_items(cfg, world, views, rng)
+    repeat = repeat_views(cfg, views, item, rng)
+    return views, item, taste, repeat
+
+
+def shop_world(size: str | ShopConfig = "default", seed: int = 0) -> World:
+    """The world behind ``generate_shop(size, seed)``: it is the generator's first draw.
+
+    ``shop_world("default", 0)`` is the world of the bundled shop ``data/shop``
+    (its ``users`` and ``items`` are the tables of that folder).
+    """
+    cfg = SIZES[size] if isinstance(size, str) else size
+    return build_world(cfg, np.random.default_rng(seed))
 
 
 def tidy_events(events: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

@@ -155,7 +155,9 @@ def train_step(
     """One optimiser step on a batch; returns the loss. The batch (drawn on the CPU)
     moves to the model's device. ``aux``, a second (users, positives, negatives) batch
     of an auxiliary behaviour, adds ``config.aux_weight`` times its loss, scored with
-    the same embeddings."""
+    the same embeddings. A model with an ``extra_loss(users, pos)`` method (e.g.
+    :class:`~gnnrec_utils.models.XSimGCL`'s contrastive term) adds what it returns,
+    computed from the pass ``get_embedding`` just made."""
     model.train()
     device = next(model.parameters()).device
     user_emb, item_emb = model.get_embedding()
@@ -171,6 +173,8 @@ def train_step(
     loss = batch_loss(users, pos, neg)
     if aux is not None:
         loss = loss + config.aux_weight * batch_loss(*aux)
+    if hasattr(model, "extra_loss"):
+        loss = loss + model.extra_loss(users.to(device), pos.to(device))
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()

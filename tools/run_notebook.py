@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 RECORD = NOTEBOOKS / "runtimes.json"
 README = ROOT / "README.md"
+GUIDE = ROOT / "TEACHING.md"
 RUNTIME = re.compile(r"(\*\*Runtime\*\*: ~)(\d+)( s)")
 MACHINE_PATH = re.compile(r"/(?:work|tmp|root|home|usr|opt)/[A-Za-z0-9_.-]+")
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -121,6 +122,27 @@ def record(stem: str, seconds: float) -> None:
     README.write_text(row.sub(rf"\g<1>{round(seconds)}\g<2>", readme))
 
 
+def teaching(stem: str, seconds: float) -> None:
+    """Set the runtime of notebook ``stem`` in TEACHING.md: its column of the runtimes
+    table (added when missing) and every agenda entry ``NN Name (~N s)``."""
+    if not GUIDE.exists():
+        return
+    number, shown = stem[:2], f"~{round(seconds)} s"
+    lines = GUIDE.read_text().split("\n")
+    head = next((k for k, line in enumerate(lines) if line.startswith("| 00 |")), None)
+    if head is None:
+        sys.exit("TEACHING.md: no runtimes table (a row starting '| 00 |')")
+    cells = [c.strip() for c in lines[head].strip("|").split("|")]
+    values = [c.strip() for c in lines[head + 2].strip("|").split("|")]
+    table = dict(zip(cells, values, strict=True)) | {number: shown}
+    cells, values = sorted(table), [table[c] for c in sorted(table)]
+    lines[head] = "| " + " | ".join(cells) + " |"
+    lines[head + 1] = "|" + " --- |" * len(cells)
+    lines[head + 2] = "| " + " | ".join(values) + " |"
+    agenda = re.compile(rf"(\b{number} [A-Z][^|(]*?\(~)\d+( s\))")
+    GUIDE.write_text(agenda.sub(rf"\g<1>{round(seconds)}\g<2>", "\n".join(lines)))
+
+
 def run(source: Path, timeout: int) -> None:
     """Execute one notebook and write its pair, its runtime record and the README row."""
     nb, seconds = execute(source, timeout)
@@ -131,6 +153,7 @@ def run(source: Path, timeout: int) -> None:
     source.write_text(set_runtime(source.read_text(), round(seconds), source))
     nbformat.write(nb, source.with_suffix(".ipynb"))
     record(source.stem, seconds)
+    teaching(source.stem, seconds)
     print(f"{source.stem}: executed in {seconds:.1f} s")
 
 
