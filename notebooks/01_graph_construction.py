@@ -16,7 +16,7 @@
 #   per behaviour, and the normalised sparse adjacency LightGCN-style models propagate over.
 #
 # **Prerequisites**: Python and pandas; no earlier notebook.
-# **Runtime**: ~11 s on a 2-core CPU (measured).
+# **Runtime**: ~17 s on a 2-core CPU (measured).
 # **Source**: `01_graph_construction.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 01` (README, *Editing a notebook*).
 

@@ -18,7 +18,7 @@
 #   with a figure and the formula of each family.
 #
 # **Prerequisites**: 01 · Graph construction.
-# **Runtime**: ~87 s on a 2-core CPU (measured).
+# **Runtime**: ~56 s on a 2-core CPU (measured).
 # **Source**: `02_encoders.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 02` (README, *Editing a notebook*).
 

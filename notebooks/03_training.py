@@ -21,7 +21,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~269 s on a 2-core CPU (measured).
+# **Runtime**: ~97 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 

@@ -17,7 +17,7 @@
 #   can reorder them.
 #
 # **Prerequisites**: 03 · Training.
-# **Runtime**: ~23 s on a 2-core CPU (measured).
+# **Runtime**: ~52 s on a 2-core CPU (measured).
 # **Source**: `04_evaluation.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 04` (README, *Editing a notebook*).
 

@@ -16,7 +16,7 @@
 # - a table of method × group that says which to use when, and `ColdStartRecommender`.
 #
 # **Prerequisites**: 04 · Evaluation.
-# **Runtime**: ~186 s on a 2-core CPU (measured).
+# **Runtime**: ~70 s on a 2-core CPU (measured).
 # **Source**: `05_cold_start.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 05` (README, *Editing a notebook*).
 

@@ -18,7 +18,7 @@
 #   against exact, milliseconds per query, memory.
 #
 # **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
-# **Runtime**: ~77 s on a 2-core CPU (measured).
+# **Runtime**: ~43 s on a 2-core CPU (measured).
 # **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
 

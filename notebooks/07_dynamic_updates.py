@@ -16,7 +16,7 @@
 # - what happens to shoppers who first appear after training.
 #
 # **Prerequisites**: 03 · Training and 04 · Evaluation.
-# **Runtime**: ~36 s on a 2-core CPU (measured).
+# **Runtime**: ~108 s on a 2-core CPU (measured).
 # **Source**: `07_dynamic_updates.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 07` (README, *Editing a notebook*).
 

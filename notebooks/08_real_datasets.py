@@ -17,7 +17,7 @@
 # - how Taobao UserBehavior, Amazon Reviews and RetailRocket plug in.
 #
 # **Prerequisites**: 04 · Evaluation.
-# **Runtime**: ~28 s on a 2-core CPU (measured, on the stand-in).
+# **Runtime**: ~17 s on a 2-core CPU (measured, on the stand-in).
 # **Source**: `08_real_datasets.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 08` (README, *Editing a notebook*).
 

@@ -23,7 +23,7 @@
 #   quantisation, and what they cost in NDCG.
 #
 # **Prerequisites**: 03 · Training, 04 · Evaluation, 06 · Similar items.
-# **Runtime**: ~32 s on a 2-core CPU (measured).
+# **Runtime**: ~67 s on a 2-core CPU (measured).
 # **Source**: `09_scaling_up.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 09` (README, *Editing a notebook*).
 

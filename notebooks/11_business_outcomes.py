@@ -21,7 +21,7 @@
 # - how retraining on the events your own lists caused narrows what gets shown.
 #
 # **Prerequisites**: 04 · Evaluation and 07 · Dynamic updates.
-# **Runtime**: ~39 s on a 2-core CPU (measured).
+# **Runtime**: ~36 s on a 2-core CPU (measured).
 # **Source**: `11_business_outcomes.py`, a jupytext script paired with this notebook: edit
 # either one, then rerun it with `python tools/run_notebook.py 11` (README, *Editing a
 # notebook*).
