@@ -7,7 +7,7 @@
 #
 # **What you will learn**: the shape of the pipeline, and what its result looks like.
 # **Prerequisites**: none.
-# **Runtime**: ~17 s on a 2-core CPU (measured).
+# **Runtime**: ~18 s on a 2-core CPU (measured).
 # **Source**: `00_quickstart.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 00` (README, *Editing a notebook*).
 

@@ -146,6 +146,7 @@ def teaching(stem: str, seconds: float) -> None:
 def run(source: Path, timeout: int) -> None:
     """Execute one notebook and write its pair, its runtime record and the README row."""
     nb, seconds = execute(source, timeout)
+    seconds = round(seconds, 1)  # as recorded, so that every place rounds the same value
     if found := problems(nb):
         sys.exit(f"{source.stem}: not written, because of\n  " + "\n  ".join(found))
     clean(nb)
