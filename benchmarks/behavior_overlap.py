@@ -27,23 +27,20 @@ with the same definitions, over the same three periods the benchmark
 
 Usage::
 
-    python benchmarks/behavior_overlap.py --data ../shared/datasets/tmall --shop data/shop
-    python benchmarks/behavior_overlap.py --shop data/shop        # the shop alone
+    python benchmarks/behavior_overlap.py --data ../shared/datasets/tmall data/shop [--json FILE]
+    python benchmarks/behavior_overlap.py --data data/shop        # the shop alone
 
-The last line printed is one JSON object.
+``--data`` takes a Tmall folder (``count.txt`` ...), a shop folder (``users.csv`` ...) or
+one of each, told apart by their files. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import pandas as pd
+from common import benchmark_parser, data_by_format, emit
 
-from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.data import BEHAVIORS, ShopSplit, load_shop, period_split, temporal_split
 from gnnrec_utils.datasets import load_tmall
-from gnnrec_utils.split import ShopSplit, period_split, temporal_split
 
 
 def pair_keys(events: pd.DataFrame, num_items: int) -> pd.Index:
@@ -81,18 +78,22 @@ def overlap(split: ShopSplit) -> dict[str, float]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, help="the Tmall folder (count.txt ...)")
-    parser.add_argument("--shop", type=Path, help="a shop folder (data/shop)")
-    args = parser.parse_args()
-    if not (args.data or args.shop):
-        parser.error("give --data (a Tmall folder), --shop (a shop folder) or both")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__,
+        data="a Tmall folder (count.txt ...), a shop folder (users.csv ...) or one of each",
+        many_data=True,
+        threads=False,
+    )
+    args = parser.parse_args(argv)
+    folders = data_by_format(parser, args.data)
     found = {}
-    if args.shop:
-        found["shop"] = overlap(temporal_split(load_shop(args.shop)))
-    if args.data:
-        found["tmall"] = overlap(period_split(load_tmall(args.data, verbose=False).to_shop()))
+    if "shop" in folders:
+        found["shop"] = overlap(temporal_split(load_shop(folders["shop"])))
+    if "tmall" in folders:
+        found["tmall"] = overlap(
+            period_split(load_tmall(folders["tmall"], verbose=False).to_shop())
+        )
     names = list(dict.fromkeys(k for figures in found.values() for k in figures))
     print(f"{'figure':<44}" + "".join(f"{name:>12}" for name in found))
     for key in names:
@@ -109,7 +110,7 @@ def main() -> None:
                 else f"{value:.3f}"
             )
         print(f"{key:<44}" + "".join(f"{c:>12}" for c in cells))
-    print(json.dumps({k: {n: round(v, 5) for n, v in f.items()} for k, f in found.items()}))
+    return emit({k: {n: round(v, 5) for n, v in f.items()} for k, f in found.items()}, args.json)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Loading a big UserBehavior log: seconds and peak memory, against a naive pandas read.
 
-    python benchmarks/big_file.py [--rows 10000000] [--seed 0] [--keep FILE] [--skip-naive]
+    python benchmarks/big_file.py [--rows 10000000] [--seeds 0] [--keep FILE] [--skip-naive]
+        [--json FILE]
 
 1. Writes a UserBehavior-format CSV of ``--rows`` rows into a temporary folder
-   (vectorised numpy, seeded; ids drawn in the ranges of the real log: users up to
-   1,018,011, items up to 5,163,070, categories up to 5,162,429, behaviours
-   pv / cart / fav / buy at 89.6 / 5.5 / 2.9 / 2.0 %, timestamps in the 9 days).
+   (vectorised numpy, seeded with the one seed of ``--seeds``; ids drawn in the ranges
+   of the real log: users up to 1,018,011, items up to 5,163,070, categories up to
+   5,162,429, behaviours pv / cart / fav / buy at 89.6 / 5.5 / 2.9 / 2.0 %, timestamps
+   in the 9 days).
 2. Loads it twice, each in a fresh child process that reports its own peak resident
    memory during the load: after the imports the child resets Linux's high-water mark
    (``echo 5 > /proc/self/clear_refs``) and at the end reads ``VmHWM`` from
@@ -22,7 +24,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import benchmark_parser, emit
 
 FULL_ROWS = 100_150_807
 BEHAVIORS = np.array(["pv", "cart", "fav", "buy"])
@@ -101,22 +103,21 @@ def measure(kind: str, path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(__doc__, seeds=[0], one_seed=True, threads=False)
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated file here")
     parser.add_argument(
         "--skip-naive",
         action="store_true",
         help="measure the kit's loader only (the naive read of 100M rows needs ~10 GiB)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="gnnrec-big-"))
     path = folder / "UserBehavior.csv"
     try:
         start = time.perf_counter()
-        generate(path, args.rows, args.seed)
+        generate(path, args.rows, args.seeds[0])
         written = time.perf_counter() - start
         size = path.stat().st_size
         kinds = ("gnnrec",) if args.skip_naive else ("gnnrec", "naive")
@@ -125,14 +126,15 @@ def main() -> None:
             shutil.move(path, args.keep)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    report(args, size, written, results)
+    return emit(report(args, size, written, results), args.json)
 
 
-def report(args, size: int, written: float, results: dict) -> None:
+def report(args, size: int, written: float, results: dict) -> dict:
+    """Print the table and the extrapolation; the result."""
     ours, naive = results["gnnrec"], results.get("naive")
     scale = FULL_ROWS / args.rows
     print(
-        f"file: {args.rows:,} rows, {size / 2**20:,.0f} MiB, written in {written:.1f} s (seed {args.seed})"
+        f"file: {args.rows:,} rows, {size / 2**20:,.0f} MiB, written in {written:.1f} s (seed {args.seeds[0]})"
     )
     table = pd.DataFrame(results).T[
         ["rows", "seconds", "peak_mib", "after_imports_mib", "table_mib"]
@@ -150,20 +152,16 @@ def report(args, size: int, written: float, results: dict) -> None:
             f"extrapolated (linear in the rows, not measured) to {FULL_ROWS:,} rows: gnnrec about "
             f"{ours['seconds'] * scale / 60:.1f} min and {full / 1024:.1f} GiB peak"
         )
-    print(
-        json.dumps(
-            {
-                "rows": args.rows,
-                "file_mib": round(size / 2**20, 1),
-                "seed": args.seed,
-                "gnnrec": ours,
-                "naive": naive,
-                "full_log_gnnrec_peak_gib": round(full / 1024, 2),
-                "full_log_gnnrec_minutes": round(ours["seconds"] * scale / 60, 1),
-                "full_log_is": "measured" if args.rows >= FULL_ROWS else "extrapolated",
-            }
-        )
-    )
+    return {
+        "rows": args.rows,
+        "file_mib": round(size / 2**20, 1),
+        "seed": args.seeds[0],
+        "gnnrec": ours,
+        "naive": naive,
+        "full_log_gnnrec_peak_gib": round(full / 1024, 2),
+        "full_log_gnnrec_minutes": round(ours["seconds"] * scale / 60, 1),
+        "full_log_is": "measured" if args.rows >= FULL_ROWS else "extrapolated",
+    }
 
 
 if __name__ == "__main__":

@@ -3,23 +3,33 @@
 Not a test (CI has no GPU). Trains LightGCN and MultiBehaviorGCN on the bundled shop on
 ``cuda`` with each sampler, checks that they learn, and prints test metrics beside the
 same run on the CPU. Last line: one JSON object.
+
+Usage::
+
+    python benchmarks/cuda_check.py [--data data/shop] [--threads N] [--json FILE]
 """
 
 from __future__ import annotations
 
-import json
 import time
+from pathlib import Path
 
 import torch
+from common import benchmark_parser, emit, set_threads
 
-from gnnrec_utils.data import BEHAVIORS, load_shop
-from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.data import BEHAVIORS, load_shop, temporal_split
+from gnnrec_utils.evaluation import evaluate
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.models import LightGCN, MultiBehaviorGCN
-from gnnrec_utils.sampling import intent_positives
-from gnnrec_utils.split import temporal_split
-from gnnrec_utils.training import TrainConfig, evaluate, train
-from gnnrec_utils.utils import set_seed
+from gnnrec_utils.models import (
+    LightGCN,
+    MultiBehaviorGCN,
+    item_attribute_codes,
+    user_attribute_codes,
+)
+from gnnrec_utils.notebook import set_seed
+from gnnrec_utils.training import TrainConfig, intent_positives, train
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def models(split, shop):
@@ -36,8 +46,13 @@ def models(split, shop):
     yield "MultiBehaviorGCN", MultiBehaviorGCN(adjs, uc, ic, ucard, icard, num_layers=2)
 
 
-def main() -> None:
-    shop = load_shop("data/shop")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__, data="a shop folder (users.csv ...)", data_default=ROOT / "data" / "shop"
+    )
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    shop = load_shop(args.data)
     split = temporal_split(shop)
     positives = intent_positives(split.train, split.num_users, split.num_items)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -60,7 +75,7 @@ def main() -> None:
                     "loss_fell": bool(history.loss.iloc[-1] < history.loss.iloc[0]),
                 }
                 print(key, results[key], flush=True)
-    print(json.dumps({"devices": devices, "results": results}))
+    return emit({"devices": devices, "results": results}, args.json)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Sampled training on 1 process against 2 under torchrun, on this machine: seconds per epoch.
 
-    python benchmarks/distributed.py [--data data/shop] [--epochs 3] [--reps 3] [--json FILE]
+    python benchmarks/distributed.py [--data data/shop] [--epochs 3] [--reps 3] [--seeds 0]
+        [--json FILE]
 
-Each run is the kit's training entry point, ``python -m gnnrec_utils.scale``, in a fresh
+Each run is the kit's training entry point, ``python -m gnnrec_utils.training``, in a fresh
 process, with the same data, global batch, fan-outs, seed and epochs (no validation, so
-every run trains every epoch):
+every run trains all ``--epochs`` epochs; ``--seeds`` takes one seed):
 
 * ``1 process, T threads``: alone, torch's default thread count (T = the cores);
 * ``1 process, 1 thread``: alone, ``OMP_NUM_THREADS=1``;
@@ -20,7 +21,6 @@ runs train the same model. Prints a table and the result as JSON on the last lin
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import benchmark_parser, emit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,9 +45,9 @@ def variants(cores: int) -> dict[str, tuple[list[str], dict]]:
 
 def run_once(prefix: list[str], env: dict, args) -> dict:
     command = [
-        *prefix, "-m", "gnnrec_utils.scale", "--data", str(args.data),
+        *prefix, "-m", "gnnrec_utils.training", "--data", str(args.data),
         "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
-        "--seed", str(args.seed), "--no-validate",
+        "--seed", str(args.seeds[0]), "--no-validate",
     ]  # fmt: skip
     began = time.perf_counter()
     done = subprocess.run(
@@ -66,13 +68,17 @@ def run_once(prefix: list[str], env: dict, args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=ROOT / "data" / "shop")
-    p.add_argument("--epochs", type=int, default=3)
+    p = benchmark_parser(
+        __doc__,
+        data="a shop folder (users.csv ...)",
+        data_default=ROOT / "data" / "shop",
+        seeds=[0],
+        one_seed=True,
+        threads=False,  # the variants set each process's threads themselves
+    )
+    p.add_argument("--epochs", type=int, default=3, help="epochs of every run (no early stop)")
     p.add_argument("--batch-size", type=int, default=4096, help="global batch")
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
 
     cores = os.cpu_count() or 1
@@ -110,11 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{r['variant']:28s} {r['epoch_s']:8.2f} {r['epoch_ratio']:6.2f} "
               f"{r['wall_s']:7.1f} {r['wall_ratio']:6.2f} {r['ndcg@10']:8.4f} {r['steps']:6d}")  # fmt: skip
     out = {"rows": rows, "epochs": args.epochs, "batch_size": args.batch_size, "cores": cores}
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1) + "\n")
-    print(json.dumps(out))
-    return out
+    return emit(out, args.json)
 
 
 if __name__ == "__main__":

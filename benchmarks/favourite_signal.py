@@ -43,20 +43,20 @@ Usage::
     python benchmarks/favourite_signal.py --fav-taste 0.25 --fav-buy-share 0.1 0.15 0.2 \\
         --shop-seeds 0 1 2 3 4 --lift-only        # the lift alone, no training
 
-The last line printed is one JSON object.
+``--data`` is one Tmall folder. The last line printed is one JSON object (also written to
+``--json FILE`` when given).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from behavior_overlap import overlap
+from common import benchmark_parser, emit, set_threads
 from multibehavior import (
     TMALL_FAV_PER_BUY,
     Settings,
@@ -66,12 +66,12 @@ from multibehavior import (
     tmall_task,
 )
 
+from gnnrec_utils.notebook import set_seed
 from gnnrec_utils.synthetic import SIZES, generate_shop
 from gnnrec_utils.training import TrainConfig, train
-from gnnrec_utils.utils import set_seed
 
 #: Distinct training purchase pairs per shopper in the bundled shop's ``shop_like_tmall``
-#: task (4,038 pairs, 6,000 shoppers; ``multibehavior.py --shop data/shop``).
+#: task (4,038 pairs, 6,000 shoppers; ``multibehavior.py --data data/shop``).
 SHOP_BUYS_PER_USER = 0.673
 GRAPHS = {"buy": "lightgcn_target", "buy+fav": "lightgcn_all"}
 
@@ -146,8 +146,9 @@ def validation_best(spec: tuple, name: str, seed: int, settings: Settings) -> tu
     return float(history["ndcg@10"].max()), int(history["ndcg@10"].idxmax())
 
 
-def print_lifts(specs: list[tuple]) -> None:
-    """The validation lift of every task, and its mean ± std per setting (no training)."""
+def print_lifts(specs: list[tuple]) -> dict[str, list[float]]:
+    """The validation lift of every task, and its mean ± std per setting (no training);
+    returns the lifts of each setting."""
     found: dict[str, list[float]] = {}
     for spec in specs:
         lift = validation_lift(_TASKS[spec][0] if spec in _TASKS else build_task(spec))
@@ -157,33 +158,30 @@ def print_lifts(specs: list[tuple]) -> None:
     for name, lifts in found.items():
         spread = np.std(lifts, ddof=1) if len(lifts) > 1 else 0.0
         print(f"{name:<46}{np.mean(lifts):>6.0f} ± {spread:.0f}")
-    print(json.dumps({name: [round(v, 2) for v in lifts] for name, lifts in found.items()}))
+    return {name: [round(v, 2) for v in lifts] for name, lifts in found.items()}
 
 
-def _init(threads: int | None) -> None:
-    if threads:
-        torch.set_num_threads(threads)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, help="the Tmall folder: adds tmall_sparse")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__,
+        data="a Tmall folder (count.txt ...): adds tmall_sparse",
+        seeds=[0],
+        threads="torch threads (and faiss's) in each training process (default: torch's choice)",
+    )
     parser.add_argument("--buys-per-user", type=float, default=SHOP_BUYS_PER_USER)
     parser.add_argument("--sample-seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--fav-taste", type=float, nargs="*", default=[])
     parser.add_argument("--fav-buy-share", type=float, nargs="+", default=[0.0])
     parser.add_argument("--shop-seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--size", default="default", choices=list(SIZES))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--max-epochs", type=int, default=TrainConfig.num_epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--lr", type=float, default=TrainConfig.lr)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--threads", type=int)
     parser.add_argument(
         "--lift-only", action="store_true", help="no training: the lift of each task only"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     specs = [
         ("tmall_sparse", str(args.data), args.buys_per_user, s)
         for s in (args.sample_seeds if args.data else [])
@@ -203,15 +201,14 @@ def main() -> None:
             parser.error(str(error))
     start = time.perf_counter()
     if args.lift_only:
-        print_lifts(specs)
-        return
+        return emit(print_lifts(specs), args.json)
     settings = Settings(args.max_epochs, args.batch_size, args.lr)
     print(f"torch {torch.__version__}; seeds {args.seeds}; {settings}", flush=True)
     names = [f"{g}_L{n}" for g in GRAPHS.values() for n in (2, 3)]
     jobs = [(spec, name, seed) for spec in specs for name in names for seed in args.seeds]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.threads,)) as pool:
+    with ProcessPoolExecutor(args.jobs, initializer=set_threads, initargs=(args.threads,)) as pool:
         futures = [pool.submit(validation_best, *job, settings) for job in jobs]
         found = {job: f.result() for job, f in zip(jobs, futures, strict=True)}
     rows = []
@@ -248,7 +245,7 @@ def main() -> None:
     out = {"rows": rows, "settings": vars(settings) | {"seeds": args.seeds}}
     out["seconds"] = round(time.perf_counter() - start, 1)
     print(f"total {out['seconds']:.0f} s")
-    print(json.dumps(out))
+    return emit(out, args.json)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Protocol (the one of Microsoft Recommenders' benchmark table and LightGCN deep dive):
 every rating is a positive; per user, a random 75 % of the ratings train and the rest
-test (``gnnrec_utils.split.stratified_split``, seed 42); a user's training items
+test (``gnnrec_utils.data.split.stratified_split``, seed 42); a user's training items
 are never recommended to them; K = 10. Metrics, averaged over the users with a test
 item (all 943 here):
 
@@ -19,29 +19,30 @@ only; EASE^R chooses its one knob (the L2 weight) the same way, inside this scri
 
 Usage::
 
-    python benchmarks/movielens100k.py --data ../shared/datasets/ml-100k [--dump OUT] [--seed 42] [--threads N]
+    python benchmarks/movielens100k.py --data ../shared/datasets/ml-100k [--dump OUT] [--seeds 42]
+        [--threads N] [--json FILE]
 
 With ``--dump OUT`` it writes ``train.csv``, ``test.csv`` (``user_id,item_id``,
 original MovieLens ids) and ``recs.csv`` (``model,user_id,item_id,rank``), then
 recomputes every metric from those files alone and checks that it matches the table.
-The last line printed is one JSON object.
+``--seeds`` takes one seed (default 42), for the split and the training. The last line
+printed is one JSON object.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from common import benchmark_parser, emit, set_threads
 
+from gnnrec_utils.data import stratified_split
 from gnnrec_utils.datasets import load_movielens
+from gnnrec_utils.evaluation import hit_matrix
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.losses import bpr_loss, l2_reg
-from gnnrec_utils.metrics import hit_matrix
 from gnnrec_utils.models import (
     EASE,
     ItemKNN,
@@ -51,8 +52,7 @@ from gnnrec_utils.models import (
     Recommender,
     topk_excluding,
 )
-from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
-from gnnrec_utils.split import stratified_split
+from gnnrec_utils.training import PositiveSet, bpr_loss, l2_reg, sample_bpr_batch, uniform_negatives
 
 TOP_K = 10
 METRICS = ("precision", "recall", "ndcg", "map")
@@ -174,7 +174,7 @@ def train_bpr(
     One epoch is ``len(train) // batch_size`` batches of pairs drawn with replacement.
     ``decay`` is the weight of LightGCN's reference ``decay * sum(e^2) / 2 / B``.
     """
-    positives = PositiveSet.from_events(train, num_items=num_items, num_users=num_users)
+    positives = PositiveSet.from_events(train, num_users=num_users, num_items=num_items)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(num_epochs):
@@ -307,28 +307,27 @@ def dump(
     pd.concat(frames).to_csv(folder / "recs.csv", index=False)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, type=Path, help="folder holding u.data")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__, data="folder holding u.data", data_required=True, seeds=[42], one_seed=True
+    )
     parser.add_argument("--dump", type=Path, help="write train/test/recs CSVs here")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    seed = args.seeds[0]
 
     ratings = load_ratings(args.data)
     num_users, num_items = int(ratings.user_id.max()) + 1, int(ratings.item_id.max()) + 1
-    train, test = stratified_split(ratings, 0.75, seed=args.seed)
+    train, test = stratified_split(ratings, 0.75, seed=seed)
     users = np.unique(test.user_id.to_numpy())
     print(
         f"data: {len(ratings):,} ratings, {num_users} users, {num_items} items; "
         f"train {len(train):,}, test {len(test):,} ({len(users)} test users); "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, seed {args.seed}"
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, seed {seed}"
     )
 
     results, recs = {}, {}
-    for name, (scores, seconds, note) in fit_all(train, num_users, num_items, args.seed).items():
+    for name, (scores, seconds, note) in fit_all(train, num_users, num_items, seed).items():
         recs[name] = topk_excluding(lambda u, s=scores: s[u], users, train, TOP_K)
         results[name] = {
             **ranking_metrics(recs[name], users, test),
@@ -362,7 +361,7 @@ def main() -> None:
         n: {m: round(v, 4) if m != "train_seconds" else v for m, v in r.items()}
         for n, r in results.items()
     }
-    print(json.dumps({"models": rounded, "best_model": best}))
+    return emit({"models": rounded, "best_model": best}, args.json)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Data: the Tmall multi-behaviour files (``gnnrec_utils.load_tmall``): training purchases,
 favourites and carts; validation and test purchases (no timestamps; the periods come
-with the files and ``gnnrec_utils.split.period_split`` makes the split). With
-``--shop``, the same comparison on the kit's bundled shop (``load_shop``,
+with the files and ``gnnrec_utils.data.split.period_split`` makes the split). Given a shop
+folder as well (or alone), the same comparison on the kit's bundled shop (``load_shop``,
 ``temporal_split``), to read the two side by side, twice: ``shop`` with the notebooks'
 target (a fav, cart or buy), ``shop_buy`` with Tmall's (a purchase), and
 ``shop_like_tmall``: a purchase target, learning from purchases and favourites only, the
@@ -47,24 +47,23 @@ at least one training event, on two protocols:
 * ``new``: only items new to the user: every training + validation interaction excluded,
   targets the test pairs on such items (``ShopSplit.targets``; the notebooks' protocol).
 
-Paired tests (``gnnrec_utils.metrics.paired_difference``) of NDCG@10 over the same users,
+Paired tests (``gnnrec_utils.evaluation.significance.paired_difference``) of NDCG@10 over the same users,
 on per-user values averaged over the seeds (a deterministic baseline has one value); the
 per-seed differences are printed beside them.
 
 Usage::
 
-    python benchmarks/multibehavior.py --data ../shared/datasets/tmall [--seeds 0 1 2]
-        [--shop data/shop] [--max-epochs 50] [--batch-size 2048] [--lr 0.005]
-        [--jobs 1] [--threads N]
+    python benchmarks/multibehavior.py --data ../shared/datasets/tmall [data/shop]
+        [--seeds 0 1 2] [--max-epochs 50] [--batch-size 2048] [--lr 0.005]
+        [--jobs 1] [--threads N] [--json FILE]
 
-The last line printed is one JSON object.
+``--data`` takes a Tmall folder (``count.txt`` ...), a shop folder (``users.csv`` ...) or
+one of each, told apart by their files. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,12 +72,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from common import benchmark_parser, data_by_format, emit, set_threads
 
-from gnnrec_utils.data import BEHAVIORS, Dataset, load_shop
+from gnnrec_utils.data import (
+    BEHAVIORS,
+    TARGET_BEHAVIORS,
+    Dataset,
+    ShopSplit,
+    load_shop,
+    new_intent_pairs,
+    period_split,
+    temporal_split,
+)
 from gnnrec_utils.datasets import load_tmall
-from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.evaluation import (
+    paired_difference,
+    per_user_recall_ndcg,
+    recall_ndcg,
+    warm_target_users,
+)
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg, recall_ndcg
 from gnnrec_utils.models import (
     EASE,
     CascadeGCN,
@@ -87,18 +100,12 @@ from gnnrec_utils.models import (
     MultiBehaviorGCN,
     Popularity,
     Recommender,
+    item_attribute_codes,
     topk_excluding,
+    user_attribute_codes,
 )
-from gnnrec_utils.sampling import PositiveSet
-from gnnrec_utils.split import (
-    TARGET_BEHAVIORS,
-    ShopSplit,
-    new_intent_pairs,
-    period_split,
-    temporal_split,
-)
-from gnnrec_utils.training import TrainConfig, train, warm_target_users
-from gnnrec_utils.utils import set_seed
+from gnnrec_utils.notebook import set_seed
+from gnnrec_utils.training import PositiveSet, TrainConfig, train
 
 KS = (10, 20)
 METRICS = tuple(f"{m}@{k}" for k in KS for m in ("recall", "ndcg"))
@@ -230,7 +237,7 @@ def scorer(model: Recommender) -> Scorer:
 
 
 def validation_ndcg(score: Scorer, split: ShopSplit, k: int = 10) -> float:
-    """Validation NDCG@k as ``gnnrec_utils.training.evaluate`` computes it, for any scorer."""
+    """Validation NDCG@k as ``gnnrec_utils.evaluation.evaluate`` computes it, for any scorer."""
     users = warm_target_users(split.targets("valid"), split.train)
     top = topk_excluding(score, users, split.history("valid"), k)
     return recall_ndcg(top, users, split.targets("valid"))[f"ndcg@{k}"]
@@ -393,8 +400,8 @@ def auxiliary_positives(task: Task) -> PositiveSet:
     train = task.split.train
     return PositiveSet.from_events(
         train[~train.behavior.isin(task.target)],
-        num_items=task.split.num_items,
         num_users=task.split.num_users,
+        num_items=task.split.num_items,
     )
 
 
@@ -438,8 +445,7 @@ _WORKER: dict = {}
 def _load_worker(
     tasks: dict[str, tuple[Callable[[Path], Task], Path]], threads: int | None
 ) -> None:
-    if threads:
-        torch.set_num_threads(threads)
+    set_threads(threads)
     _WORKER.update({name: load(folder) for name, (load, folder) in tasks.items()})
 
 
@@ -637,34 +643,34 @@ def rounded(value, digits: int = 5):
     return value
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, help="the Tmall folder (count.txt ...)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--shop", type=Path, help="also run on this shop folder (data/shop)")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__,
+        data="a Tmall folder (count.txt ...), a shop folder (users.csv ...) or one of each",
+        many_data=True,
+        seeds=[0, 1, 2],
+        threads="torch threads (and faiss's) per process (default: torch's choice)",
+    )
     parser.add_argument("--max-epochs", type=int, default=TrainConfig.num_epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--lr", type=float, default=TrainConfig.lr)
     parser.add_argument("--jobs", type=int, default=1, help="training runs at a time")
-    parser.add_argument("--threads", type=int, help="torch threads per process")
-    parser.add_argument("--json", type=Path, help="also write the JSON result to this file")
-    args = parser.parse_args()
-    if not (args.data or args.shop):
-        parser.error("give --data (a Tmall folder), --shop (a shop folder) or both")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parser.parse_args(argv)
+    folders = data_by_format(parser, args.data)
+    set_threads(args.threads)
     start = time.perf_counter()
     settings = Settings(args.max_epochs, args.batch_size, args.lr)
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.jobs} jobs; "
         f"seeds {args.seeds}; {settings}"
     )
-    loaders = {"tmall": (tmall_task, args.data)} if args.data else {}
-    if args.shop:
+    loaders = {"tmall": (tmall_task, folders["tmall"])} if "tmall" in folders else {}
+    if "shop" in folders:
+        shop = folders["shop"]
         loaders |= {
-            "shop": (shop_task, args.shop),
-            "shop_buy": (shop_buy_task, args.shop),
-            "shop_like_tmall": (shop_like_tmall_task, args.shop),
+            "shop": (shop_task, shop),
+            "shop_buy": (shop_buy_task, shop),
+            "shop_like_tmall": (shop_like_tmall_task, shop),
         }
     tasks = {name: load(folder) for name, (load, folder) in loaders.items()}
     for task in tasks.values():
@@ -677,11 +683,7 @@ def main() -> None:
     out["settings"] = vars(settings) | {"seeds": args.seeds}
     out["seconds"] = round(time.perf_counter() - start, 1)
     print(f"\ntotal {out['seconds']:.0f} s")
-    line = json.dumps(rounded(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(line + "\n")
-    print(line)
+    return emit(rounded(out), args.json)
 
 
 if __name__ == "__main__":

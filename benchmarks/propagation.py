@@ -9,7 +9,7 @@ variants start from the same embedding table and see the same triples:
 * ``pyg_csr``: the same model with ``normalize=False`` given the pre-normalised
   ``torch.sparse_csr`` adjacency (PyG calls ``torch.sparse.mm``, whose backward
   transposes the CSR matrix every layer);
-* ``gnnrec``: ``gnnrec_utils.propagation.lightgcn_embedding`` on the same CSR matrix
+* ``gnnrec``: ``gnnrec_utils.models.lightgcn.lightgcn_embedding`` on the same CSR matrix
   (``normalized_adjacency`` passed through ``compact_csr`` once, before timing; PyG's CSR
   variant gets that same matrix, so the two differ only in the backward pass).
 
@@ -22,13 +22,13 @@ reported. The last line printed is one JSON object.
 
 Usage::
 
-    python benchmarks/propagation.py [--reps 7] [--threads N]
+    python benchmarks/propagation.py [--reps 7] [--threads N] [--seeds 0] [--json FILE]
+
+``--seeds`` takes one seed: the graph's, the starting embeddings' and the batches'.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -36,10 +36,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import torch
+from common import benchmark_parser, emit, set_threads
 from torch_geometric.nn.models import LightGCN
 
-from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.propagation import compact_csr, lightgcn_embedding
+from gnnrec_utils.graph import compact_csr, normalized_adjacency
+from gnnrec_utils.models import lightgcn_embedding
 
 NUM_USERS, NUM_ITEMS, NUM_INTERACTIONS = 6_040, 3_706, 1_000_209  # MovieLens-1M
 EMBED_DIM, NUM_LAYERS, BATCH_SIZE, LR = 64, 3, 2_048, 1e-3
@@ -168,19 +169,15 @@ def report(times: dict[str, list[float]]) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(__doc__, seeds=[0], one_seed=True)
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions per variant")
     parser.add_argument("--warmup", type=int, default=1, help="untimed repetitions first")
-    parser.add_argument(
-        "--threads", type=int, default=None, help="torch threads (default: torch's own choice)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    seed = args.seeds[0]
 
-    users, items = long_tail_interactions(NUM_USERS, NUM_ITEMS, NUM_INTERACTIONS, args.seed)
+    users, items = long_tail_interactions(NUM_USERS, NUM_ITEMS, NUM_INTERACTIONS, seed)
     events = pd.DataFrame({"user_id": users, "item_id": items, "behavior": "pv"})
     # one matrix for both CSR variants, so that they differ only in the backward pass
     adj = compact_csr(normalized_adjacency(events, NUM_USERS, NUM_ITEMS))
@@ -198,11 +195,11 @@ def main() -> None:
         f" {args.warmup} warm-up + {args.reps} timed reps, interleaved"
     )
 
-    variants = make_variants(adj, edge_index, args.seed)
+    variants = make_variants(adj, edge_index, seed)
     check_same_results(variants, sample_triples(users, items, torch.Generator().manual_seed(1)))
     print("check: all three give the same embeddings and gradients (to 1e-5 of the largest entry)")
-    summary = report(run(variants, users, items, args.reps, args.warmup, args.seed))
-    print(json.dumps(summary))
+    summary = report(run(variants, users, items, args.reps, args.warmup, seed))
+    return emit(summary, args.json)
 
 
 if __name__ == "__main__":

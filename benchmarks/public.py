@@ -4,7 +4,7 @@ Data: ``train.txt`` / ``test.txt`` in LightGCN's format (``gnnrec_utils.datasets
 load_lightgcn_format``), e.g. Gowalla. Protocol (He et al., SIGIR 2020): every item is a
 candidate except the user's training items; Recall@20 and NDCG@20 over the test users
 (users with a test pair and a training pair), each user's values from
-``gnnrec_utils.metrics.per_user_recall_ndcg``.
+``gnnrec_utils.evaluation.metrics.per_user_recall_ndcg``.
 
 Models (``gnnrec_utils.models``), with the settings fixed before the run (nothing is
 chosen on the test file, and nothing is chosen at all, so no validation slice is needed):
@@ -20,37 +20,39 @@ chosen on the test file, and nothing is chosen at all, so no validation slice is
   ``mf`` (64-d), ``lightgcn`` (64-d, 3 layers), ``xsimgcl`` (64-d, 2 layers, the
   authors' eps 0.2, lambda 0.2, tau 0.15, l* 1; InfoNCE over at most 2,048 of a batch's
   distinct users and as many items, the authors' batch size), ``ngcf`` (64-d, 3 layers, message
-  dropout 0.1); one run per seed (``--seeds`` seeds, 0, 1, ...), mean and sd (ddof=1).
+  dropout 0.1); one run per seed of ``--seeds`` (default 0 1 2), mean and sd (ddof=1).
 
-Paired tests (``gnnrec_utils.significance.paired_test``) over the test users: every
+Paired tests (``gnnrec_utils.evaluation.significance.paired_test``) over the test users: every
 trained model and GF-CF against LightGCN, on per-user NDCG@20 and Recall@20 (a trained
 model's per-user values averaged over its seeds). Train seconds are wall-clock on this
 machine, fitting only (scoring apart).
 
 Usage::
 
-    python benchmarks/public.py --data DIR --dataset gowalla [--seeds 3] [--epochs N]
+    python benchmarks/public.py --data ../shared/datasets/gowalla [--seeds 0 1 2] [--epochs N]
         [--batch-size 8192] [--lr 0.01] [--models gfcf popularity ...] [--json FILE]
         [--threads N]
 
-``DIR`` holds ``train.txt`` and ``test.txt``, or a folder ``DIR/<dataset>`` that does.
-The last line printed is one JSON object.
+``--data`` is the dataset's folder, holding ``train.txt`` and ``test.txt``; the dataset's
+name (``dataset`` in the JSON) is the folder's name. ``--epochs`` is a fixed budget, not a
+cap: every epoch runs. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from common import benchmark_parser, emit, set_threads
 
+from gnnrec_utils.data import ShopSplit, period_split
 from gnnrec_utils.datasets import load_lightgcn_format
+from gnnrec_utils.evaluation import paired_test, per_user_recall_ndcg, warm_target_users
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
-from gnnrec_utils.metrics import per_user_recall_ndcg
+from gnnrec_utils.machine import available_memory_bytes
 from gnnrec_utils.models import (
     EASE,
     GFCF,
@@ -60,13 +62,9 @@ from gnnrec_utils.models import (
     MatrixFactorization,
     Popularity,
     XSimGCL,
-    available_memory_bytes,
     ease_memory_bytes,
 )
-from gnnrec_utils.sampling import PositiveSet
-from gnnrec_utils.significance import paired_test
-from gnnrec_utils.split import ShopSplit, period_split
-from gnnrec_utils.training import TrainConfig, batch_triples, train_step, warm_target_users
+from gnnrec_utils.training import PositiveSet, TrainConfig, batch_triples, train_step
 
 K = 20
 FIXED = ("popularity", "itemknn", "ease", "gfcf")
@@ -75,9 +73,8 @@ TRAINED = ("mf", "lightgcn", "xsimgcl", "ngcf")
 ANCHORS = {"lightgcn": (0.1830, 0.1554), "gfcf": (0.1849, 0.1518)}
 
 
-def load(data: Path, dataset: str) -> ShopSplit:
-    """The dataset's split: train and test periods, no validation."""
-    folder = data if (data / "train.txt").is_file() else data / dataset
+def load(folder: Path) -> ShopSplit:
+    """The split of the dataset in ``folder``: train and test periods, no validation."""
     return period_split(load_lightgcn_format(folder, verbose=False))
 
 
@@ -91,7 +88,9 @@ def fixed_model(name: str, split: ShopSplit, knn_neighbours: int):
     if name == "gfcf":
         rank = min(256, split.num_users, split.num_items)  # 256 unless the data is smaller
         return GFCF(r, split.num_users, split.num_items, alpha=0.3, rank=rank), None
-    need = ease_memory_bytes(split.num_items, torch.float32, num_users=split.num_users)
+    need = ease_memory_bytes(
+        num_users=split.num_users, num_items=split.num_items, dtype=torch.float32
+    )
     have = available_memory_bytes()
     if have is not None and need > have:
         return None, (
@@ -174,7 +173,7 @@ def run_trained(names, split, users, args) -> tuple[dict, dict]:
     results, per_user = {}, {}
     for name in names:
         runs = []
-        for seed in range(args.seeds):
+        for seed in args.seeds:
             config = TrainConfig(batch_size=args.batch_size, lr=args.lr, reg_weight=1e-4, seed=seed)
             model = trained_model(name, split, adj, seed)
             start = time.perf_counter()
@@ -236,28 +235,30 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, type=Path, help="folder of train/test.txt")
-    parser.add_argument("--dataset", default="gowalla", help="name, and subfolder of --data")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per trained model")
-    parser.add_argument("--epochs", type=int, default=10, help="epochs per trained model")
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__,
+        data="the dataset's folder, holding train.txt and test.txt; its name names the dataset",
+        data_required=True,
+        seeds=[0, 1, 2],
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=10, help="epochs per trained model (a fixed budget)"
+    )
     parser.add_argument("--batch-size", type=int, default=8192)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--knn-neighbours", type=int, default=200)
     parser.add_argument("--models", nargs="+", default=[*FIXED, *TRAINED])
-    parser.add_argument("--json", type=Path, help="also write the JSON object here")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     unknown = set(args.models) - set(FIXED) - set(TRAINED)
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; choose from {[*FIXED, *TRAINED]}")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    split = load(args.data, args.dataset)
+    set_threads(args.threads)
+    dataset = args.data.resolve().name
+    split = load(args.data)
     users = warm_target_users(split.targets("test"), split.train)
     print(
-        f"{args.dataset}: {split.num_users:,} users, {split.num_items:,} items, "
+        f"{dataset}: {split.num_users:,} users, {split.num_items:,} items, "
         f"{len(split.train):,} train pairs, {len(split.targets('test')):,} test pairs, "
         f"{len(users):,} test users",
         flush=True,
@@ -275,7 +276,7 @@ def main() -> None:
         low, high = test["ci95"]
         print(f"{name}: {test['mean_diff']:+.4f} [{low:+.4f}, {high:+.4f}] p={test['p_value']:.3g}")
     out = {
-        "dataset": args.dataset,
+        "dataset": dataset,
         "num_users": split.num_users,
         "num_items": split.num_items,
         "train_pairs": len(split.train),
@@ -283,7 +284,7 @@ def main() -> None:
         "test_users": len(users),
         "protocol": f"all-item ranking, train items excluded, Recall@{K} / NDCG@{K}",
         "config": {
-            "seeds": args.seeds,
+            "seeds": len(args.seeds),  # how many; the per-seed values follow --seeds' order
             "epochs": args.epochs,
             "batch_size": args.batch_size,
             "lr": args.lr,
@@ -294,11 +295,7 @@ def main() -> None:
         "models": results,
         "paired_vs_lightgcn": tests,
     }
-    text = json.dumps(out)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1) + "\n")
-    print(text)
+    return emit(out, args.json)
 
 
 if __name__ == "__main__":

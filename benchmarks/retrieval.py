@@ -2,9 +2,9 @@
 
 Two catalogues, the same indexes and measurements:
 
-* ``bundled``: the 3,000 item vectors of a ``MultiBehaviorGCN`` trained on the bundled
-  shop with the recipe of notebooks 04 and 06 (about 10 s of training); every item is
-  a query.
+* ``bundled``: the 3,000 item vectors of a ``MultiBehaviorGCN`` trained on the shop in
+  ``--data`` (default: the bundled ``data/shop``) with the recipe of notebooks 04 and 06
+  (about 10 s of training); every item is a query.
 * ``generated``: ``--items`` (default 1,000,000) unit vectors of ``--dim`` (64) dims
   around ``--clusters`` (1,000) random centres whose sizes are long-tailed (lognormal),
   like products in categories; ``--queries`` (500) catalogue items are the queries.
@@ -22,18 +22,21 @@ the first 50 queries), each the best of ``--repeats`` (2) passes. PyG's exact
 ``ApproxMIPSKNNIndex`` only on the generated one (its codebooks need >= 9,984 vectors).
 
     python benchmarks/retrieval.py [--items 1000000] [--threads N] [--skip-bundled]
+        [--data data/shop] [--seeds 0] [--json FILE]
+
+``--seeds`` takes one seed (training, the generated catalogue and its queries);
+``--threads`` sets torch's threads and faiss's.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
 import faiss
 import numpy as np
 import torch
+from common import benchmark_parser, emit, set_threads
 
 from gnnrec_utils import retrieval
 
@@ -77,18 +80,15 @@ def clustered_vectors(
     return x
 
 
-def bundled_vectors(seed: int) -> np.ndarray:
-    """Item vectors of a MultiBehaviorGCN trained on the bundled shop (notebook 06's run)."""
-    from gnnrec_utils.data import BEHAVIORS, load_shop
-    from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+def bundled_vectors(folder: Path, seed: int) -> np.ndarray:
+    """Item vectors of a MultiBehaviorGCN trained on the shop in ``folder`` (notebook 06's run)."""
+    from gnnrec_utils.data import BEHAVIORS, load_shop, temporal_split
     from gnnrec_utils.graph import normalized_adjacency
-    from gnnrec_utils.models import MultiBehaviorGCN
-    from gnnrec_utils.sampling import intent_positives
-    from gnnrec_utils.split import temporal_split
-    from gnnrec_utils.training import TrainConfig, train
-    from gnnrec_utils.utils import set_seed
+    from gnnrec_utils.models import MultiBehaviorGCN, item_attribute_codes, user_attribute_codes
+    from gnnrec_utils.notebook import set_seed
+    from gnnrec_utils.training import TrainConfig, intent_positives, train
 
-    shop = load_shop(DATA)
+    shop = load_shop(folder)
     split = temporal_split(shop)
     n_u, n_i = split.num_users, split.num_items
     positives = intent_positives(split.train, n_u, n_i)
@@ -257,8 +257,15 @@ def summary(rows: list[dict]) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> dict:
+    parser = benchmark_parser(
+        __doc__,
+        data="the shop whose item vectors are the bundled catalogue",
+        data_default=DATA,
+        seeds=[0],
+        one_seed=True,
+        threads="torch and faiss threads (default: their own choice)",
+    )
     parser.add_argument("--items", type=int, default=1_000_000, help="generated catalogue size")
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--clusters", type=int, default=1_000)
@@ -275,18 +282,10 @@ def main() -> None:
     parser.add_argument(
         "--ef-construction", type=int, default=100, help="HNSW candidate list when building"
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="torch and faiss threads (default: their own choice)",
-    )
     parser.add_argument("--skip-bundled", action="store_true", help="only the generated catalogue")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        faiss.omp_set_num_threads(args.threads)
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    seed = args.seeds[0]
     print(
         f"torch {torch.__version__}, faiss {faiss.__version__}, {torch.get_num_threads()} torch threads, "
         f"{faiss.omp_get_max_threads()} faiss threads; k={args.k}; queries exclude themselves"
@@ -295,7 +294,7 @@ def main() -> None:
     hnsw = {"hnsw_m": args.hnsw_m, "ef_construction": args.ef_construction}
     if not args.skip_bundled:
         start = time.perf_counter()
-        x = np.ascontiguousarray(bundled_vectors(args.seed), dtype=np.float32)
+        x = np.ascontiguousarray(bundled_vectors(args.data, seed), dtype=np.float32)
         print(
             f"bundled: {len(x):,} MultiBehaviorGCN item vectors of {x.shape[1]} dims, "
             f"trained in {time.perf_counter() - start:.1f} s; every item is a query",
@@ -305,8 +304,8 @@ def main() -> None:
         print_table(f"bundled catalogue, {len(x):,} items", rows, args.k)
         result["bundled"] = summary(rows)
     start = time.perf_counter()
-    x = clustered_vectors(args.items, args.dim, args.clusters, args.spread, args.noise, args.seed)
-    queries = np.random.default_rng(args.seed + 1).choice(args.items, args.queries, replace=False)
+    x = clustered_vectors(args.items, args.dim, args.clusters, args.spread, args.noise, seed)
+    queries = np.random.default_rng(seed + 1).choice(args.items, args.queries, replace=False)
     print(
         f"\ngenerated: {args.items:,} unit vectors of {args.dim} dims around {args.clusters:,} centres "
         f"(8 directions each, spread {args.spread}, noise {args.noise}), made in {time.perf_counter() - start:.1f} s; {args.queries:,} queries",
@@ -315,7 +314,7 @@ def main() -> None:
     rows = measure(x, queries, args.k, args.repeats, hnsw)
     print_table(f"generated catalogue, {args.items:,} items", rows, args.k)
     result["generated"] = summary(rows)
-    print(json.dumps(result))
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Sampled-subgraph training against full-graph LightGCN on one shop: test-day quality.
 
-    python benchmarks/sampled_parity.py [--data data/shop] [--seeds 0 1 2] [--json FILE]
+    python benchmarks/sampled_parity.py [--data data/shop] [--seeds 0 1 2] [--max-epochs 40]
+        [--threads N] [--json FILE]
 
 Both models are trained on the temporal split's training days, early-stopped on the
-validation day's NDCG@10 (at most ``--epochs`` epochs, patience 4), and judged on the test
+validation day's NDCG@10 (at most ``--max-epochs`` epochs, patience 4), and judged on the test
 day: Recall@10 and NDCG@10 over every item, each shopper's history excluded, warm
 shoppers only (as notebook 03). Full-graph LightGCN is trained as notebook 03 trains it
 (``gnnrec_utils.training.train``: 64 dimensions, 3 layers, batch 2048, lr 0.01).
-``SampledLightGCN`` (``gnnrec_utils.scale``) trains on subgraphs drawn by PyG's
+``SampledLightGCN`` (``gnnrec_utils.training.sampled``) trains on subgraphs drawn by PyG's
 ``LinkLoader`` with the kit's sampler, and ranks with its exact full-graph vectors.
 For each seed the per-shopper NDCG@10 of the two is compared pair by pair
 (``paired_difference``); the table gives mean ± standard error of (sampled − full).
@@ -16,33 +17,33 @@ Prints a table and the result as JSON on the last line.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from common import benchmark_parser, emit, set_threads
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from gnnrec_utils.data import load_shop  # noqa: E402
-from gnnrec_utils.graph import normalized_adjacency  # noqa: E402
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg  # noqa: E402
-from gnnrec_utils.models import LightGCN  # noqa: E402
-from gnnrec_utils.neighbors import BipartiteCSR  # noqa: E402
-from gnnrec_utils.sampling import PositiveSet, intent_positives  # noqa: E402
-from gnnrec_utils.scale import (  # noqa: E402
+from gnnrec_utils.data import load_shop, temporal_split
+from gnnrec_utils.evaluation import (
+    evaluate,
+    paired_difference,
+    per_user_recall_ndcg,
+    warm_target_users,
+)
+from gnnrec_utils.graph import BipartiteCSR, normalized_adjacency, normalized_csr
+from gnnrec_utils.models import LightGCN, SampledLightGCN
+from gnnrec_utils.training import (
+    PositiveSet,
     SampledConfig,
-    SampledLightGCN,
-    normalized_csr,
+    TrainConfig,
+    intent_positives,
+    train,
     train_sampled,
 )
-from gnnrec_utils.split import temporal_split  # noqa: E402
-from gnnrec_utils.training import TrainConfig, evaluate, train, warm_target_users  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def per_user_ndcg(model, split, users) -> np.ndarray:
@@ -51,20 +52,23 @@ def per_user_ndcg(model, split, users) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=ROOT / "data" / "shop")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=40)
+    p = benchmark_parser(
+        __doc__,
+        data="a shop folder (users.csv ...)",
+        data_default=ROOT / "data" / "shop",
+        seeds=[0, 1, 2],
+    )
+    p.add_argument("--max-epochs", type=int, default=40, help="epoch cap (early stopping)")
     p.add_argument("--fanout", type=int, nargs="+", default=[10, 5])
     p.add_argument("--batch-size", type=int, default=2048)
-    p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
+    set_threads(args.threads)
 
     split = temporal_split(load_shop(args.data))
     n_u, n_i = split.num_users, split.num_items
     positives = intent_positives(split.train, n_u, n_i)
     graph = BipartiteCSR.from_positives(
-        PositiveSet.from_events(split.train, num_items=n_i, num_users=n_u)
+        PositiveSet.from_events(split.train, num_users=n_u, num_items=n_i)
     )
     adj_csr = normalized_csr(graph)
     users = warm_target_users(split.targets("test"), split.train)
@@ -77,7 +81,9 @@ def main(argv: list[str] | None = None) -> dict:
             full,
             split,
             positives,
-            TrainConfig(num_epochs=args.epochs, batch_size=2048, lr=0.01, patience=4, seed=seed),
+            TrainConfig(
+                num_epochs=args.max_epochs, batch_size=2048, lr=0.01, patience=4, seed=seed
+            ),
             progress=False,
         )
         full_s = time.perf_counter() - start
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
         sampled = SampledLightGCN(graph.degree, n_u, n_i, 64, num_layers=len(args.fanout))
         sampled.attach(adj_csr)
         config = SampledConfig(
-            num_epochs=args.epochs,
+            num_epochs=args.max_epochs,
             batch_size=args.batch_size,
             num_neighbors=args.fanout,
             lr=0.01,
@@ -129,10 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
         "batch_size": args.batch_size,
         "rows": rows,
     }
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result))
-    return result
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":

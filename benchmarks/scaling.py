@@ -3,6 +3,7 @@
     python benchmarks/scaling.py                        # taobao_1m and taobao_10m
     python benchmarks/scaling.py --full                 # and the 100 M-event taobao preset
     python benchmarks/scaling.py --sizes taobao_1m --json FILE --plot FILE.png
+    python benchmarks/scaling.py --seeds 0 --threads 1  # one seed; torch threads per child
 
 For each size, in fresh child processes (so each reports its own peak memory):
 
@@ -48,8 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import benchmark_parser, emit, set_threads
 
 GIB = 1024**3
 
@@ -92,25 +92,26 @@ def pipeline(folder: Path, args) -> dict:
     import numpy as np
     import torch
 
+    from gnnrec_utils.data import temporal_split
     from gnnrec_utils.datasets import load_taobao_userbehavior
-    from gnnrec_utils.models import LightGCN
-    from gnnrec_utils.neighbors import BipartiteCSR
-    from gnnrec_utils.sampling import PositiveSet, intent_positives
-    from gnnrec_utils.scale import (
+    from gnnrec_utils.evaluation import evaluate_full_ranking, sample_users, warm_target_users
+    from gnnrec_utils.graph import BipartiteCSR, normalized_csr
+    from gnnrec_utils.models import LightGCN, SampledLightGCN
+    from gnnrec_utils.training import (
+        PositiveSet,
         SampledConfig,
-        SampledLightGCN,
+        TrainConfig,
         epoch_pairs,
         full_graph_step_bytes,
+        intent_positives,
         make_optimizers,
-        normalized_csr,
         pair_loader,
         train_batch,
         train_sampled,
+        train_step,
     )
-    from gnnrec_utils.serving import evaluate_full_ranking, sample_users
-    from gnnrec_utils.split import temporal_split
-    from gnnrec_utils.training import TrainConfig, train_step, warm_target_users
 
+    seed = args.seeds[0]
     out: dict = {}
     _reset_peak()
     start = time.perf_counter()
@@ -122,20 +123,20 @@ def pipeline(folder: Path, args) -> dict:
     del data
     n_u, n_i = split.num_users, split.num_items
     positives = intent_positives(split.train, n_u, n_i)
-    seen = PositiveSet.from_events(split.train, num_items=n_i, num_users=n_u)
+    seen = PositiveSet.from_events(split.train, num_users=n_u, num_items=n_i)
     graph = BipartiteCSR.from_positives(seen)
     del seen
     adj = normalized_csr(graph)
     out["graph_s"] = time.perf_counter() - start
     out.update(nodes=graph.num_nodes, pairs=graph.num_pairs, positives=len(positives))
 
-    torch.manual_seed(args.seed)
+    torch.manual_seed(seed)
     model = SampledLightGCN(graph.degree, n_u, n_i, 64, num_layers=len(args.fanout))
     model.attach(adj)
     config = SampledConfig(
-        num_epochs=1, batch_size=args.batch_size, num_neighbors=args.fanout, seed=args.seed
+        num_epochs=1, batch_size=args.batch_size, num_neighbors=args.fanout, seed=seed
     )
-    pairs = epoch_pairs(positives, 0, args.seed, 0, 1, True)
+    pairs = epoch_pairs(positives, 0, seed, 0, 1, True)
     pairs = tuple(x[: (args.steps + 3) * args.batch_size] for x in pairs)
     optimizers = make_optimizers(model, config.lr)
     times = []
@@ -154,7 +155,7 @@ def pipeline(folder: Path, args) -> dict:
         full = LightGCN(adj, n_u, n_i, 64, 3)
         optimizer = torch.optim.Adam(full.parameters(), lr=0.01)
         cfg = TrainConfig(batch_size=args.batch_size)
-        gen = torch.Generator().manual_seed(args.seed)
+        gen = torch.Generator().manual_seed(seed)
         full_times = []
         for _ in range(3):
             idx = torch.randint(len(positives), (args.batch_size,), generator=gen)
@@ -180,7 +181,7 @@ def pipeline(folder: Path, args) -> dict:
     out["inference_s"] = time.perf_counter() - start
 
     users = warm_target_users(split.targets("test"), split.train)
-    users = sample_users(users, args.eval_users, seed=args.seed)
+    users = sample_users(users, args.eval_users, seed=seed)
     start = time.perf_counter()
     metrics = evaluate_full_ranking(
         model,
@@ -241,7 +242,12 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = benchmark_parser(
+        __doc__,
+        seeds=[0],
+        one_seed=True,
+        threads="torch threads in each child process (default: torch's choice)",
+    )
     p.add_argument("--sizes", nargs="+", default=["taobao_1m", "taobao_10m"])
     p.add_argument("--full", action="store_true", help="add the 100 M-event taobao preset")
     p.add_argument("--work", type=Path, default=None, help="where the logs are written")
@@ -252,30 +258,30 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--no-epoch", dest="epoch", action="store_false")
     p.add_argument("--eval-users", type=int, default=10_000)
     p.add_argument("--full-graph-limit", type=float, default=12.0, help="GiB")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", type=Path, default=None)
     p.add_argument("--plot", type=Path, default=None)
     p.add_argument(
         "--child", choices=("generate", "pipeline"), default=None, help=argparse.SUPPRESS
     )
     args = p.parse_args(argv)
     if args.child is not None:
+        set_threads(args.threads)
         folder = args.work / args.sizes[0]
         if args.child == "generate":
-            result = generate(args.sizes[0], folder, args.seed)
+            result = generate(args.sizes[0], folder, args.seeds[0])
         else:
             result = pipeline(folder, args)
-        print(json.dumps(result))
-        return result
+        return emit(result)
 
     sizes = args.sizes + (["taobao"] if args.full and "taobao" not in args.sizes else [])
     passed = [
         "--batch-size", str(args.batch_size), "--fanout", *map(str, args.fanout),
         "--steps", str(args.steps), "--eval-users", str(args.eval_users),
-        "--full-graph-limit", str(args.full_graph_limit), "--seed", str(args.seed),
+        "--full-graph-limit", str(args.full_graph_limit), "--seeds", str(args.seeds[0]),
     ]  # fmt: skip
     if not args.epoch:
         passed.append("--no-epoch")
+    if args.threads:
+        passed += ["--threads", str(args.threads)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work if args.work is not None else Path(tmp)
@@ -317,10 +323,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.plot is not None:
         plot(rows, args.plot)
     result = {"rows": rows, "batch_size": args.batch_size, "fanout": args.fanout}
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result))
-    return result
+    return emit(result, args.json)
 
 
 def _fmt(value) -> str:

@@ -7,7 +7,7 @@
 #
 # **What you will learn**: the shape of the pipeline, and what its result looks like.
 # **Prerequisites**: none.
-# **Runtime**: ~18 s on a 2-core CPU (measured).
+# **Runtime**: ~9 s on a 2-core CPU (measured).
 # **Source**: `00_quickstart.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 00` (README, *Editing a notebook*).
 
@@ -19,23 +19,22 @@ import pandas as pd
 import torch
 from matplotlib import pyplot as plt
 
-from gnnrec_utils.data import load_shop
-from gnnrec_utils.explorer import (
+from gnnrec_utils.data import load_shop, temporal_split
+from gnnrec_utils.evaluation import evaluate, recall_ndcg, warm_target_users
+from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.models import LightGCN, Popularity, topk_excluding
+from gnnrec_utils.notebook import (
     Explorer,
+    check_versions,
     history_table,
     new_shopper_recommendations,
+    pipeline_figure,
     recommendation_table,
+    set_seed,
     side_by_side,
     similar_items_table,
 )
-from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.metrics import recall_ndcg
-from gnnrec_utils.models import LightGCN, Popularity, topk_excluding
-from gnnrec_utils.plots import pipeline_figure
-from gnnrec_utils.sampling import intent_positives
-from gnnrec_utils.split import temporal_split
-from gnnrec_utils.training import TrainConfig, evaluate, train, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
+from gnnrec_utils.training import TrainConfig, intent_positives, train
 
 versions = check_versions()  # warns where a version differs from the tested one
 # %% tags=["parameters"]
@@ -210,7 +209,7 @@ new_shopper_recommendations(model, typed, split, k=5)
 # - The pipeline: load a UserBehavior-style log → split in time → build the graph →
 #   train LightGCN with negative sampling → rank all items → compare with popularity.
 # - Every number here comes from the shopper's past only: no test event reaches training.
-# - `gnnrec_utils.explorer` puts any shopper's history beside any model's top k, and a
+# - `gnnrec_utils.notebook.explorer` puts any shopper's history beside any model's top k, and a
 #   product beside its nearest items; its tables are plain DataFrames.
 #
 # ## Next

@@ -16,7 +16,7 @@
 #   per behaviour, and the normalised sparse adjacency LightGCN-style models propagate over.
 #
 # **Prerequisites**: Python and pandas; no earlier notebook.
-# **Runtime**: ~17 s on a 2-core CPU (measured).
+# **Runtime**: ~9 s on a 2-core CPU (measured).
 # **Source**: `01_graph_construction.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 01` (README, *Editing a notebook*).
 
@@ -33,14 +33,19 @@ import seaborn as sns
 import torch
 from IPython.display import display
 
-from gnnrec_utils import stats
-from gnnrec_utils.data import BEHAVIORS, load_shop
+from gnnrec_utils.data import (
+    BEHAVIORS,
+    TARGET_BEHAVIORS,
+    load_shop,
+    random_split,
+    stats,
+    temporal_split,
+)
+from gnnrec_utils.evaluation import recall_ndcg
 from gnnrec_utils.graph import build_hetero_graph, interaction_matrix
-from gnnrec_utils.metrics import recall_ndcg
 from gnnrec_utils.models import topk_excluding
-from gnnrec_utils.split import TARGET_BEHAVIORS, random_split, temporal_split
+from gnnrec_utils.notebook import check_versions, set_seed
 from gnnrec_utils.synthetic import TAOBAO_SHARES
-from gnnrec_utils.utils import check_versions, set_seed
 
 versions = check_versions()  # warns where a version differs from the tested one
 sns.set_theme(style="whitegrid", context="notebook")
@@ -324,7 +329,7 @@ print(num_edges)
 
 
 # %%
-# saved as gnnrec_utils.graph.symmetric_adjacency
+# saved as gnnrec_utils.graph.build.symmetric_adjacency
 def symmetric_adjacency(src, dst, num_nodes, weight=None):
     """D^-1/2 A D^-1/2 as sparse CSR, for the undirected edges src[k] – dst[k]."""
     w = torch.ones(len(src)) if weight is None else weight.float()
@@ -346,7 +351,7 @@ def symmetric_adjacency(src, dst, num_nodes, weight=None):
 
 
 # %%
-# saved as gnnrec_utils.graph.normalized_adjacency
+# saved as gnnrec_utils.graph.build.normalized_adjacency
 def normalized_adjacency(events, num_users, num_items, behavior_weights=None):
     """The symmetric normalised bipartite adjacency used by LightGCN, as sparse CSR."""
     r = interaction_matrix(events, num_users, num_items, behavior_weights)
@@ -462,8 +467,8 @@ plt.show()
 # clearly more than noise, beside a scorer whose NDCG the leak multiplies.
 
 # %% tags=["solution"]
+from gnnrec_utils.evaluation import paired_difference, per_user_recall_ndcg
 from gnnrec_utils.exercises.nb01 import check_exercise_1
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg
 
 top_k_10 = 10  # a local knob: TOP_K stays as the parameters cell set it
 per_user = {}

@@ -18,7 +18,7 @@
 #   with a figure and the formula of each family.
 #
 # **Prerequisites**: 01 · Graph construction.
-# **Runtime**: ~56 s on a 2-core CPU (measured).
+# **Runtime**: ~42 s on a 2-core CPU (measured).
 # **Source**: `02_encoders.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 02` (README, *Editing a notebook*).
 
@@ -35,22 +35,25 @@ from matplotlib import pyplot as plt
 from torch import nn
 from torch_geometric.nn import GATConv, GCNConv, SAGEConv, to_hetero
 
-from gnnrec_utils.data import load_shop
-from gnnrec_utils.encoders import (
+from gnnrec_utils.data import load_shop, temporal_split
+from gnnrec_utils.evaluation import (
+    evaluate,
+    paired_difference,
+    per_user_recall_ndcg,
+    warm_target_users,
+)
+from gnnrec_utils.graph import build_hetero_graph, normalized_adjacency
+from gnnrec_utils.models import (
     AttributeEncoder,
+    LightGCN,
+    MultiBehaviorGCN,
     NodeEncoder,
+    Recommender,
     item_attribute_codes,
     user_attribute_codes,
 )
-from gnnrec_utils.graph import build_hetero_graph, normalized_adjacency
-from gnnrec_utils.losses import bpr_loss
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg
-from gnnrec_utils.models import LightGCN, MultiBehaviorGCN, Recommender
-from gnnrec_utils.plots import model_figure
-from gnnrec_utils.sampling import PositiveSet, sample_bpr_batch, uniform_negatives
-from gnnrec_utils.split import temporal_split
-from gnnrec_utils.training import evaluate, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
+from gnnrec_utils.notebook import check_versions, model_figure, set_seed
+from gnnrec_utils.training import PositiveSet, bpr_loss, sample_bpr_batch, uniform_negatives
 
 versions = check_versions()  # warns where a version differs from the tested one
 # %% tags=["parameters"]
@@ -92,7 +95,7 @@ print(f"{sum(p.numel() for p in user_ids.parameters()):,} parameters: one row pe
 
 
 # %%
-# saved as gnnrec_utils.encoders.price_bands
+# saved as gnnrec_utils.models.encoders.price_bands
 def price_bands(price, num_bands=10):
     """Price as a band 0..num_bands-1, by deciles of log price over the catalogue."""
     log_price = np.log1p(np.asarray(price, dtype=np.float64))
@@ -234,7 +237,7 @@ print(user_emb.shape, item_emb.shape)
 # down from $\ln 2 \approx 0.693$, the value of random scores.
 
 # %%
-positives = PositiveSet.from_events(pairs, num_items=num_items, num_users=num_users)
+positives = PositiveSet.from_events(pairs, num_users=num_users, num_items=num_items)
 generator = torch.Generator().manual_seed(SEED)
 optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
 
@@ -482,7 +485,7 @@ for name in ("GraphSAGE", "GAT"):
 #   budget, neither beat LightGCN on the shop.
 #
 # ## Exercises
-# 1. Train `GCNRecommender` for 200 steps and evaluate it with `gnnrec_utils.training.evaluate`.
+# 1. Train `GCNRecommender` for 200 steps and evaluate it with `gnnrec_utils.evaluation.evaluate`.
 #    `evaluate` calls the model's `recommend`, which `gnnrec_utils.models.Recommender`
 #    provides: wrap the trained model in a subclass of `Recommender` whose `get_embedding`
 #    returns `model(stacked_edges)`.

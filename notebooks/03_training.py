@@ -21,7 +21,7 @@
 # - what the same models do on a real log (Tmall), from the kit's recorded benchmark.
 #
 # **Prerequisites**: 01 · Graph construction, 02 · Encoders.
-# **Runtime**: ~97 s on a 2-core CPU (measured).
+# **Runtime**: ~64 s on a 2-core CPU (measured).
 # **Source**: `03_training.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 03` (README, *Editing a notebook*).
 
@@ -39,38 +39,35 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from gnnrec_utils.data import BEHAVIORS, load_shop
-from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils.data import BEHAVIORS, TARGET_BEHAVIORS, load_shop, temporal_split
+from gnnrec_utils.evaluation import evaluate, per_user_recall_ndcg, recall_ndcg, warm_target_users
 from gnnrec_utils.graph import normalized_adjacency
-from gnnrec_utils.losses import bce_loss, bpr_loss
-from gnnrec_utils.metrics import per_user_recall_ndcg, recall_ndcg
 from gnnrec_utils.models import (
     CascadeGCN,
     LightGCN,
     MatrixFactorization,
     MultiBehaviorGCN,
+    item_attribute_codes,
     topk_excluding,
+    user_attribute_codes,
 )
-from gnnrec_utils.plots import model_figure
-from gnnrec_utils.sampling import (
+from gnnrec_utils.notebook import check_versions, model_figure, set_seed
+from gnnrec_utils.training import (
     PositiveSet,
+    TrainConfig,
+    bce_loss,
+    bpr_loss,
     hard_negatives,
+    load_checkpoint,
     popularity_negatives,
     random_walks,
     sample_bpr_batch,
+    save_checkpoint,
+    train,
+    train_step,
     uniform_negatives,
     walk_pairs,
 )
-from gnnrec_utils.split import TARGET_BEHAVIORS, temporal_split
-from gnnrec_utils.training import (
-    TrainConfig,
-    evaluate,
-    load_checkpoint,
-    save_checkpoint,
-    train,
-    warm_target_users,
-)
-from gnnrec_utils.utils import check_versions, set_seed
 
 versions = check_versions()  # warns where a version differs from the tested one
 sns.set_theme(style="whitegrid", context="notebook")
@@ -100,7 +97,7 @@ shop = load_shop(DATA)
 split = temporal_split(shop)
 num_users, num_items = split.num_users, split.num_items
 intent = split.train[split.train.behavior.isin(TARGET_BEHAVIORS)]
-positives = PositiveSet.from_events(intent, num_items=num_items, num_users=num_users)
+positives = PositiveSet.from_events(intent, num_users=num_users, num_items=num_items)
 # later notebooks make these positives in one call: intent_positives(split.train, num_users, num_items)
 adj = normalized_adjacency(split.train, num_users, num_items)
 print(
@@ -228,6 +225,92 @@ print(f"{new_context.float().mean():.0%} of walk pairs reach items beyond the us
 # %%
 model_figure("lightgcn")
 plt.show()
+
+# %% [markdown]
+# **Written out.** In code, LightGCN's vectors are a loop of sparse products, and a
+# training step is section 2's loss on a batch followed by one optimiser step. Both
+# below are plain torch and, line for line, what the kit runs
+# (`gnnrec_utils.models.lightgcn.lightgcn_embedding` and
+# `gnnrec_utils.training.trainer.bpr_step`; a test keeps each cell and its package
+# function identical). `product` is the sparse product: `torch.sparse.mm` here. The kit's
+# `LightGCN` passes one whose backward pass reuses the symmetric matrix instead of
+# transposing it, the same gradient for a fraction of the time (`benchmarks/README.md`,
+# `propagation.py`).
+
+
+# %%
+# saved as gnnrec_utils.models.lightgcn.lightgcn_embedding
+def lightgcn_embedding(adj, emb, num_layers, product=torch.sparse.mm):
+    """LightGCN's vectors: the mean of ``emb`` and its 1..num_layers propagations over
+    the normalised adjacency ``adj``, one sparse ``product`` per layer."""
+    w = 1.0 / (num_layers + 1)
+    x, out = emb, emb * w
+    for _ in range(num_layers):
+        x = product(adj, x)
+        out = torch.add(out, x, alpha=w)  # out + w * x in one pass
+    return out
+
+
+# %%
+# saved as gnnrec_utils.training.trainer.bpr_step
+def bpr_step(model, optimizer, users, pos, neg, reg_weight=1e-4):
+    """One BPR step in plain torch: score the batch, BPR plus an L2 penalty on the batch's
+    layer-0 vectors, one optimiser step; returns the loss."""
+    model.train()
+    user_emb, item_emb = model.get_embedding()
+    u = user_emb[users]
+    pos_scores = (u * item_emb[pos]).sum(-1)
+    neg_scores = (u * item_emb[neg]).sum(-1)
+    loss = torch.nn.functional.softplus(neg_scores - pos_scores).mean()
+    ego = model.ego_embedding(users, torch.cat([pos, neg]))
+    loss = loss + reg_weight * (sum(e.pow(2).sum() for e in ego) / len(users))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+# %% [markdown]
+# A model then needs only an embedding table and the two methods `bpr_step` calls. Built
+# from the same seed and trained on the same batches (positive pairs drawn uniformly,
+# negatives uniform over the catalogue), the plain model below and the kit's `LightGCN`
+# trained by the kit's `train_step` stay together to float rounding:
+
+
+# %%
+class PlainLightGCN(torch.nn.Module):
+    """LightGCN in plain torch: one vector per user and item node, nothing else."""
+
+    def __init__(self, adj, num_users, num_items, dim, num_layers):
+        super().__init__()
+        self.adj, self.num_users, self.num_layers = adj, num_users, num_layers
+        self.embedding = torch.nn.Embedding(num_users + num_items, dim)
+        torch.nn.init.normal_(self.embedding.weight, std=0.1)
+
+    def get_embedding(self):
+        out = lightgcn_embedding(self.adj, self.embedding.weight, self.num_layers)
+        return out[: self.num_users], out[self.num_users :]
+
+    def ego_embedding(self, users, items):
+        return [self.embedding(users), self.embedding(items + self.num_users)]
+
+
+# %%
+set_seed(SEED)
+plain = PlainLightGCN(adj, num_users, num_items, EMBED_DIM, NUM_LAYERS)
+set_seed(SEED)
+kit_model = LightGCN(adj, num_users, num_items, EMBED_DIM, NUM_LAYERS)
+optimizers = [torch.optim.Adam(m.parameters(), lr=LR) for m in (plain, kit_model)]
+pairs = torch.tensor(intent[["user_id", "item_id"]].drop_duplicates().to_numpy())
+draw = torch.Generator().manual_seed(SEED)
+for _ in range(5):  # negatives: uniform items (the kit's sampler also avoids positives)
+    u, p = pairs[torch.randint(len(pairs), (BATCH_SIZE,), generator=draw)].T
+    n = torch.randint(num_items, (BATCH_SIZE,), generator=draw)
+    plain_loss = bpr_step(plain, optimizers[0], u, p, n)
+    kit_loss = train_step(kit_model, optimizers[1], u, p, n, TrainConfig(lr=LR))
+gap = (plain.embedding.weight - kit_model.embedding.weight).abs().max().item()
+print(f"after 5 steps: loss {plain_loss:.6f} (plain), {kit_loss:.6f} (kit); weight gap {gap:.1e}")
+assert gap < 1e-5
 
 # %% [markdown]
 # `train` runs the loop: sample a batch, score, BPR + an L2 penalty on the batch's
@@ -389,7 +472,7 @@ print(
 
 
 # %%
-# saved as gnnrec_utils.metrics.paired_difference
+# saved as gnnrec_utils.evaluation.significance.paired_difference
 def paired_difference(a, b):
     """Mean of ``a - b`` over the same users, and the standard error of that mean."""
     diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)

@@ -17,7 +17,7 @@
 # - how Taobao UserBehavior, Amazon Reviews and RetailRocket plug in.
 #
 # **Prerequisites**: 04 · Evaluation.
-# **Runtime**: ~17 s on a 2-core CPU (measured, on the stand-in).
+# **Runtime**: ~9 s on a 2-core CPU (measured, on the stand-in).
 # **Source**: `08_real_datasets.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 08` (README, *Editing a notebook*).
 
@@ -36,16 +36,20 @@ from gnnrec_utils import (
     load_retailrocket,
     load_taobao_userbehavior,
 )
+from gnnrec_utils.data import temporal_split
 from gnnrec_utils.datasets import TAOBAO_WINDOW
+from gnnrec_utils.evaluation import (
+    paired_difference,
+    per_user_recall_ndcg,
+    ranking_metrics,
+    warm_target_users,
+)
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
 from gnnrec_utils.io import DataFormatError
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg, ranking_metrics
 from gnnrec_utils.models import ItemKNN, LightGCN, Popularity
-from gnnrec_utils.sampling import intent_positives
-from gnnrec_utils.split import temporal_split
+from gnnrec_utils.notebook import check_versions, set_seed
 from gnnrec_utils.synthetic import write_movielens_sample
-from gnnrec_utils.training import TrainConfig, train, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
+from gnnrec_utils.training import TrainConfig, intent_positives, train
 
 versions = check_versions()  # warns where a version differs from the tested one
 
@@ -70,7 +74,7 @@ set_seed(SEED)
 
 
 # %%
-# saved as gnnrec_utils.datasets.rating_behavior
+# saved as gnnrec_utils.datasets.common.rating_behavior
 def rating_behavior(ratings):
     return np.where(np.asarray(ratings) >= 4, "buy", "pv")
 

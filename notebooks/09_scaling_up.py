@@ -23,7 +23,7 @@
 #   quantisation, and what they cost in NDCG.
 #
 # **Prerequisites**: 03 · Training, 04 · Evaluation, 06 · Similar items.
-# **Runtime**: ~67 s on a 2-core CPU (measured).
+# **Runtime**: ~37 s on a 2-core CPU (measured).
 # **Source**: `09_scaling_up.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 09` (README, *Editing a notebook*).
 
@@ -43,28 +43,33 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from gnnrec_utils.data import load_shop, write_shop
-from gnnrec_utils.graph import interaction_matrix
-from gnnrec_utils.models import ItemKNN, LightGCN, ease_memory_bytes
-from gnnrec_utils.neighbors import BipartiteCSR, link_loader
-from gnnrec_utils.propagation import lightgcn_embedding
-from gnnrec_utils.sampling import PositiveSet, intent_positives
-from gnnrec_utils.scale import (
-    SampledConfig,
+from gnnrec_utils.data import load_shop, temporal_split, write_shop
+from gnnrec_utils.evaluation import evaluate, evaluate_full_ranking, sample_users, warm_target_users
+from gnnrec_utils.graph import BipartiteCSR, interaction_matrix, normalized_csr
+from gnnrec_utils.models import (
+    ItemKNN,
+    LightGCN,
     SampledLightGCN,
+    ease_memory_bytes,
+    lightgcn_embedding,
+)
+from gnnrec_utils.notebook import check_versions, set_seed
+from gnnrec_utils.retrieval import compression_table
+from gnnrec_utils.synthetic import TAOBAO_ITEMS, generate_shop
+from gnnrec_utils.training import (
+    PositiveSet,
+    SampledConfig,
+    TrainConfig,
     epoch_pairs,
+    intent_positives,
+    link_loader,
     make_optimizers,
     memory_budget,
-    normalized_csr,
     pair_loader,
     train_batch,
     train_sampled,
+    train_step,
 )
-from gnnrec_utils.serving import compression_table, evaluate_full_ranking, sample_users
-from gnnrec_utils.split import temporal_split
-from gnnrec_utils.synthetic import TAOBAO_ITEMS, generate_shop
-from gnnrec_utils.training import TrainConfig, evaluate, train_step, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
 
 versions = check_versions()  # warns where a version differs from the tested one
 
@@ -96,7 +101,7 @@ def random_log(num_users: int, seed: int = 0) -> tuple[PositiveSet, BipartiteCSR
     popularity = 1.0 / torch.arange(1, num_items + 1).float() ** 0.8
     items = torch.multinomial(popularity, num_users * 20, replacement=True, generator=gen)
     users = torch.arange(num_users).repeat_interleave(20)
-    positives = PositiveSet(users, items, num_items=num_items, num_users=num_users)
+    positives = PositiveSet(users, items, num_users=num_users, num_items=num_items)
     return positives, BipartiteCSR.from_positives(positives)
 
 
@@ -266,7 +271,7 @@ split = temporal_split(shop)
 n_u, n_i = split.num_users, split.num_items
 positives = intent_positives(split.train, n_u, n_i)
 graph = BipartiteCSR.from_positives(
-    PositiveSet.from_events(split.train, num_items=n_i, num_users=n_u)
+    PositiveSet.from_events(split.train, num_users=n_u, num_items=n_i)
 )
 print(graph)
 
@@ -368,7 +373,7 @@ print(
 
 # %% [markdown]
 # ## 4 Many processes: `torchrun`
-# `python -m gnnrec_utils.scale` is the training entry point: it loads a shop folder,
+# `python -m gnnrec_utils.training` is the training entry point: it loads a shop folder,
 # splits it, trains and prints one JSON line per process. Launched by `torchrun` it runs
 # unchanged on several processes: each takes its own shard of the positive pairs
 # (`epoch_pairs` draws the epoch's order and negatives once, the same on every rank),
@@ -380,7 +385,7 @@ print(
 with tempfile.TemporaryDirectory() as tmp:
     write_shop(generate_shop("tiny", seed=SEED), tmp)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               "-m", "gnnrec_utils.scale", "--data", tmp, "--epochs", "3", "--batch-size", "128",
+               "-m", "gnnrec_utils.training", "--data", tmp, "--epochs", "3", "--batch-size", "128",
                "--dim", "16", "--no-validate"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=True)
 ranks = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -411,7 +416,7 @@ print(
 # On the command line, with `torchrun` installed with torch:
 #
 # ```bash
-# torchrun --standalone --nproc_per_node=2 -m gnnrec_utils.scale --data data/shop --epochs 10
+# torchrun --standalone --nproc_per_node=2 -m gnnrec_utils.training --data data/shop --epochs 10
 # ```
 #
 # and on two machines of four GPUs each, started once on each machine with the address
@@ -420,7 +425,7 @@ print(
 # ```bash
 # torchrun --nnodes=2 --nproc_per_node=4 --rdzv_backend=c10d \
 #     --rdzv_endpoint=HOST_OF_MACHINE_1:29500 --rdzv_id=gnnrec \
-#     -m gnnrec_utils.scale --data /shared/shop --epochs 10
+#     -m gnnrec_utils.training --data /shared/shop --epochs 10
 # ```
 #
 # On GPUs `nccl` cannot average sparse gradients: build the model with `sparse=False`
@@ -470,7 +475,9 @@ print(
     f"dense item-kNN similarity on {TAOBAO_ITEMS:,} items: {4 * TAOBAO_ITEMS**2 / 1024**4:,.1f} TiB"
 )
 for items in (n_i, 30_917, 100_000, TAOBAO_ITEMS):
-    print(f"EASE^R on {items:>9,} items needs {ease_memory_bytes(items) / 1024**3:>12,.1f} GiB")
+    print(
+        f"EASE^R on {items:>9,} items needs {ease_memory_bytes(num_items=items) / 1024**3:>12,.1f} GiB"
+    )
 
 # %% [markdown]
 # ## 7 Compressed vectors and approximate retrieval
@@ -509,7 +516,7 @@ print(table.drop(columns=["ms_per_query"]).round(4).to_string(index=False))
 #   exact LightGCN vector afterwards, layer by layer in bounded memory;
 #   `benchmarks/sampled_parity.py` compares it with full-graph training, paired over
 #   shoppers, seed by seed.
-# - `python -m gnnrec_utils.scale` runs unchanged under `torchrun`; every rank ends with
+# - `python -m gnnrec_utils.training` runs unchanged under `torchrun`; every rank ends with
 #   the same weights.
 # - At Taobao's size, evaluate a seeded sample of shoppers with full ranking, keep
 #   item-kNN sparse, leave EASE^R to catalogues of tens of thousands of items, and
@@ -572,7 +579,7 @@ def sampled_run(fanout: list[int], negatives: str = "uniform") -> dict:
 
 
 # %% tags=["solution"]
-from gnnrec_utils.metrics import paired_difference
+from gnnrec_utils.evaluation import paired_difference
 
 valid_users = warm_target_users(split.targets("valid"), split.train)
 valid_args = (valid_users, split.targets("valid"), split.history("valid"), TOP_K)
@@ -645,7 +652,7 @@ scale_args = ["--epochs", "3", "--batch-size", "128", "--dim", "16", "--no-valid
 with tempfile.TemporaryDirectory() as tmp:
     write_shop(generate_shop("tiny", seed=SEED), tmp)
     one = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
-           "-m", "gnnrec_utils.scale", "--data", tmp, *scale_args]  # fmt: skip
+           "-m", "gnnrec_utils.training", "--data", tmp, *scale_args]  # fmt: skip
     done_1 = subprocess.run(one, capture_output=True, text=True, check=True)
     solo = next(json.loads(line) for line in done_1.stdout.splitlines() if line.startswith("{"))
     solo_losses = [h["loss"] for h in solo["history"]]
@@ -655,11 +662,11 @@ with tempfile.TemporaryDirectory() as tmp:
     assert check_exercise_3(solo_losses, ["--data", tmp, *scale_args], two_ranks=pair_losses)
 
 # %% tags=["solution"]
-from gnnrec_utils.scale import batch_loss
+from gnnrec_utils.training import batch_loss
 
 tiny = temporal_split(generate_shop("tiny", seed=SEED))
 tiny_positives = intent_positives(tiny.train, tiny.num_users, tiny.num_items)
-tiny_seen = PositiveSet.from_events(tiny.train, num_items=tiny.num_items, num_users=tiny.num_users)
+tiny_seen = PositiveSet.from_events(tiny.train, num_users=tiny.num_users, num_items=tiny.num_items)
 tiny_graph = BipartiteCSR.from_positives(tiny_seen)
 torch.manual_seed(SEED)  # one set of initial weights for both
 tiny_model = SampledLightGCN(tiny_graph.degree, tiny.num_users, tiny.num_items, 16, 2)

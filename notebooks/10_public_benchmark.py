@@ -17,7 +17,7 @@
 # - when a graph model helps and when a linear item-item model is enough — on this data.
 #
 # **Prerequisites**: 04 · Evaluation and 08 · Real datasets.
-# **Runtime**: ~33 s on a 2-core CPU (measured).
+# **Runtime**: ~16 s on a 2-core CPU (measured).
 # **Source**: `10_public_benchmark.py`, a jupytext script paired with this notebook: edit
 # either one, then rerun it with `python tools/run_notebook.py 10` (README, *Editing a
 # notebook*).
@@ -46,10 +46,10 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from gnnrec_utils.data import load_shop
+from gnnrec_utils.data import load_shop, period_split, stratified_split
 from gnnrec_utils.datasets import load_lightgcn_format
+from gnnrec_utils.evaluation import over_seeds, paired_test, per_user_recall_ndcg, warm_target_users
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
-from gnnrec_utils.metrics import per_user_recall_ndcg
 from gnnrec_utils.models import (
     EASE,
     GFCF,
@@ -60,11 +60,8 @@ from gnnrec_utils.models import (
     Popularity,
     XSimGCL,
 )
-from gnnrec_utils.sampling import PositiveSet
-from gnnrec_utils.significance import over_seeds, paired_test
-from gnnrec_utils.split import period_split, stratified_split
-from gnnrec_utils.training import TrainConfig, train, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
+from gnnrec_utils.notebook import check_versions, set_seed
+from gnnrec_utils.training import PositiveSet, TrainConfig, train
 
 versions = check_versions()  # warns where a version differs from the tested one
 sns.set_theme(style="whitegrid", context="notebook")
@@ -332,7 +329,7 @@ print("chosen on validation:", best_setting)
 
 # %%
 adj = normalized_adjacency(split.train, n_u, n_i)
-positives = PositiveSet.from_events(split.train, num_items=n_i, num_users=n_u)
+positives = PositiveSet.from_events(split.train, num_users=n_u, num_items=n_i)
 trained = {
     "MF-BPR": (lambda s: MatrixFactorization(n_u, n_i, embedding_dim=64), 0.02),
     "LightGCN": (lambda s: LightGCN(adj, n_u, n_i, embedding_dim=64, num_layers=3), 0.02),
@@ -518,7 +515,7 @@ pd.DataFrame(
 # Recall@20 0.1830 / NDCG@20 0.1554 (He et al., SIGIR 2020); GF-CF 0.1849 / 0.1518 (Shen
 # et al., CIKM 2021). They are not comparable with the table above (other data, and in
 # those papers not chosen on a validation slice). The real-data run is
-# `python benchmarks/public.py --data DIR --dataset gowalla`; `benchmarks/README.md` holds
+# `python benchmarks/public.py --data DIR/gowalla`; `benchmarks/README.md` holds
 # its results and what it costs.
 
 # %%

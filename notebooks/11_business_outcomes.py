@@ -21,7 +21,7 @@
 # - how retraining on the events your own lists caused narrows what gets shown.
 #
 # **Prerequisites**: 04 · Evaluation and 07 · Dynamic updates.
-# **Runtime**: ~36 s on a 2-core CPU (measured).
+# **Runtime**: ~15 s on a 2-core CPU (measured).
 # **Source**: `11_business_outcomes.py`, a jupytext script paired with this notebook: edit
 # either one, then rerun it with `python tools/run_notebook.py 11` (README, *Editing a
 # notebook*).
@@ -40,28 +40,36 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from gnnrec_utils import metrics, synthetic
-from gnnrec_utils.data import BEHAVIORS, load_shop
-from gnnrec_utils.dynamic import cut_days, fit_steps, refresh_graph
-from gnnrec_utils.encoders import item_attribute_codes, user_attribute_codes
+from gnnrec_utils import synthetic
+from gnnrec_utils.data import BEHAVIORS, load_shop, temporal_split
+from gnnrec_utils.evaluation import metrics, paired_difference, warm_target_users
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
-from gnnrec_utils.models import ItemKNN, LightGCN, MatrixFactorization, MultiBehaviorGCN, Popularity
-from gnnrec_utils.sampling import intent_positives
-from gnnrec_utils.simulate import (
+from gnnrec_utils.models import (
+    ItemKNN,
+    LightGCN,
+    MatrixFactorization,
+    MultiBehaviorGCN,
+    Popularity,
+    item_attribute_codes,
+    user_attribute_codes,
+)
+from gnnrec_utils.notebook import check_versions, set_seed
+from gnnrec_utils.scenarios import (
     ShopSimulator,
     ab_test,
     business_metrics,
+    cut_days,
     epsilon_greedy,
     examination,
     feedback_loop,
+    fit_steps,
     per_shopper_table,
+    refresh_graph,
     run_bandit,
     shop_reference,
     thompson,
 )
-from gnnrec_utils.split import temporal_split
-from gnnrec_utils.training import TrainConfig, warm_target_users
-from gnnrec_utils.utils import check_versions, set_seed
+from gnnrec_utils.training import TrainConfig, intent_positives
 
 versions = check_versions()  # warns where a version differs from the tested one
 torch.set_num_threads(1)  # small sparse models gain little from a second thread
@@ -236,7 +244,7 @@ fig.tight_layout()
 rows = {}
 for name in models:
     for col in ("ctr", "conversion_rate", "gmv_per_1000"):
-        gap, se = metrics.paired_difference(per_shopper[name][col], per_shopper["LightGCN"][col])
+        gap, se = paired_difference(per_shopper[name][col], per_shopper["LightGCN"][col])
         rows[name, col] = {"minus LightGCN": gap, "low": gap - 1.96 * se, "high": gap + 1.96 * se}
 paired = pd.DataFrame(rows).T.drop(index="LightGCN", level=0)
 paired.round(4)
@@ -317,7 +325,7 @@ fig.tight_layout()
 
 
 # %%
-# saved as gnnrec_utils.simulate.shoppers_per_arm
+# saved as gnnrec_utils.scenarios.experiments.shoppers_per_arm
 def shoppers_per_arm(base_rate, lift, alpha=0.05, power=0.8):
     p1, p2 = base_rate, base_rate * (1 + lift)
     if not (0 < p1 < 1 and 0 < p2 < 1 and lift != 0):
@@ -415,7 +423,7 @@ fig.tight_layout()
 last_day = {name: days[SIM_DAY + BANDIT_DAYS - 1] for name, days in per_day.items()}
 rows = {}
 for name in ("Thompson", "ε-greedy"):
-    gap, se = metrics.paired_difference(last_day[name], last_day["LightGCN top-10"])
+    gap, se = paired_difference(last_day[name], last_day["LightGCN top-10"])
     rows[name] = {"minus LightGCN top-10": gap, "low": gap - 1.96 * se, "high": gap + 1.96 * se}
 pd.DataFrame(rows).T.round(4)
 
@@ -579,6 +587,6 @@ pd.DataFrame({name: t.cum_regret for name, t in by_buys.items()}).round(1)
 week = {name: sum(days.values()) for name, days in buys_per_day.items()}
 rows = {}
 for name in ("Thompson", "ε-greedy"):
-    gap, se = metrics.paired_difference(week[name], week["LightGCN top-10"])
+    gap, se = paired_difference(week[name], week["LightGCN top-10"])
     rows[name] = {"minus LightGCN top-10": gap, "low": gap - 1.96 * se, "high": gap + 1.96 * se}
 pd.DataFrame(rows).T.round(4)

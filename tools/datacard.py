@@ -4,7 +4,7 @@ A maintainer's script, not part of the package. ``python tools/datacard.py --out
 regenerates ``data/shop`` and rewrites the blocks between ``<!-- BEGIN name -->`` and
 ``<!-- END name -->`` in ``data/README.md``; ``--out`` names any folder that holds a
 card with those blocks. ``--sizes`` also times every size preset in a fresh process
-(slow: the large one writes ~10 M events). ``tests/test_datacard.py`` imports this file
+(slow: the large one writes ~10 M events). ``tests/data/test_datacard.py`` imports this file
 to check that the card's tables are what the code measures.
 """
 
@@ -22,11 +22,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gnnrec_utils import stats
-from gnnrec_utils.data import Dataset, write_shop
-from gnnrec_utils.metrics import recall_ndcg
+from gnnrec_utils.data import Dataset, ShopSplit, stats, temporal_split, write_shop
+from gnnrec_utils.evaluation import recall_ndcg
 from gnnrec_utils.models import topk_excluding
-from gnnrec_utils.split import ShopSplit, temporal_split
 from gnnrec_utils.synthetic import (
     SIZES,
     START_TIMESTAMP,

@@ -15,7 +15,7 @@ Usage, from the repository root::
     python tools/learner_copies.py            # write every copy
     python tools/learner_copies.py --check    # exit 1 if a copy differs from its source
 
-``tests/test_learner_copies.py`` runs the check, and pytest executes the copies like the
+``tests/project/test_learner_copies.py`` runs the check, and pytest executes the copies like the
 notebooks themselves.
 """
 

@@ -6,6 +6,8 @@ whether the answer holds. The solution cells call them under ``assert``, so a so
 that stops being right fails the notebook's test run.
 """
 
+__all__ = ["say", "say_either"]
+
 
 def say(right: bool, message: str) -> bool:
     """Print ``Right: message`` or ``Not yet: message``; return ``right``."""

@@ -15,8 +15,22 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.data.constants import TARGET_BEHAVIORS
+from gnnrec_utils.data.split import ShopSplit
 from gnnrec_utils.exercises import say as _say
-from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
+
+__all__ = [
+    "DAY",
+    "TZ_OFFSET",
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "cold_test_users",
+    "leak_ndcg",
+    "two_hop_shoppers",
+    "weighted_entry",
+]
 
 DAY = 86_400
 TZ_OFFSET = 8 * 3600  # the shop's local time is UTC+8

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gnnrec_utils.encoders import NodeEncoder, price_bands
 from gnnrec_utils.exercises import say_either as _say
-from gnnrec_utils.models import Recommender
+from gnnrec_utils.models.base import Recommender
+from gnnrec_utils.models.encoders import NodeEncoder, price_bands
+
+__all__ = ["check_exercise_1", "check_exercise_2", "check_exercise_3"]
 
 
 def check_exercise_1(wrapped, model, stacked_edges: torch.Tensor) -> bool:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from gnnrec_utils.evaluation.metrics import per_user_recall_ndcg
+from gnnrec_utils.evaluation.ranking import evaluate, warm_target_users
+from gnnrec_utils.evaluation.significance import paired_difference
 from gnnrec_utils.exercises import say_either as _say
-from gnnrec_utils.metrics import paired_difference, per_user_recall_ndcg
-from gnnrec_utils.training import evaluate, warm_target_users
+
+__all__ = [
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_paired_gain",
+    "check_validation_ndcg",
+    "per_user_ndcg",
+]
 
 
 def per_user_ndcg(model, split, period: str, k: int = 10):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gnnrec_utils import metrics
+from gnnrec_utils.evaluation import metrics
+from gnnrec_utils.evaluation.ranking import warm_target_users
 from gnnrec_utils.exercises import say_either as _say
-from gnnrec_utils.training import warm_target_users
+
+__all__ = ["check_exercise_1", "check_exercise_2", "check_exercise_3"]
 
 
 def check_exercise_1(sampled_ndcg: dict, full_ndcg: dict) -> bool:

@@ -13,8 +13,20 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gnnrec_utils.coldstart import hold_out
-from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
+from gnnrec_utils.data.constants import TARGET_BEHAVIORS
+from gnnrec_utils.data.split import ShopSplit
+from gnnrec_utils.scenarios.coldstart import hold_out
+
+__all__ = [
+    "TOLERANCE",
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "check_exercise_5",
+    "few_shot_users",
+    "per_user_ndcg",
+]
 
 TOLERANCE = 1e-9
 

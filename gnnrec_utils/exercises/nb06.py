@@ -13,6 +13,17 @@ import numpy as np
 import pandas as pd
 import torch
 
+__all__ = [
+    "TOLERANCE",
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "check_exercise_5",
+    "per_query_ndcg",
+    "top_by_scores",
+]
+
 TOLERANCE = 1e-9
 
 

@@ -15,7 +15,17 @@ import pandas as pd
 import torch
 
 from gnnrec_utils.exercises import say as _say
-from gnnrec_utils.models import MultiBehaviorGCN
+from gnnrec_utils.models.multibehavior import MultiBehaviorGCN
+
+__all__ = [
+    "DAY",
+    "FOUR_DECIMALS",
+    "attribute_only_users",
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+]
 
 DAY = 86_400
 FOUR_DECIMALS = 5e-5  # half a unit of the fourth decimal: an answer rounded to 0.0001

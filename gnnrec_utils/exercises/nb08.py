@@ -10,8 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gnnrec_utils.data.split import ShopSplit
 from gnnrec_utils.exercises import say as _say
-from gnnrec_utils.split import ShopSplit
+
+__all__ = [
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "k_core_sizes",
+    "stopping_epochs",
+]
 
 # --- exercise 1: only a rating of 5 as the target -----------------------------------------
 

@@ -18,9 +18,20 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gnnrec_utils.data.constants import TARGET_BEHAVIORS
+from gnnrec_utils.data.split import ShopSplit
 from gnnrec_utils.exercises import say as _say
-from gnnrec_utils.models import Recommender
-from gnnrec_utils.split import TARGET_BEHAVIORS, ShopSplit
+from gnnrec_utils.models.base import Recommender
+
+__all__ = [
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "hnsw_recall",
+    "one_process_losses",
+    "validation_ndcg",
+]
 
 # --- shared: exact ranking and NDCG, written out -----------------------------------------
 
@@ -111,10 +122,10 @@ def check_exercise_2(answer: float, model: Recommender, split: ShopSplit, top_k:
 
 
 def one_process_losses(argv: Sequence[str]) -> list[float]:
-    """Each epoch's mean loss of ``python -m gnnrec_utils.scale ARGV``, run in this process
+    """Each epoch's mean loss of ``python -m gnnrec_utils.training ARGV``, run in this process
     (no ``torchrun``: one process, world size 1), its JSON line kept off the output and
     the global random state restored afterwards."""
-    from gnnrec_utils.scale import main
+    from gnnrec_utils.training.__main__ import main
 
     with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()):
         result = main(list(argv))
@@ -129,7 +140,7 @@ def check_exercise_3(
     losses: Sequence[float], argv: Sequence[str], two_ranks: Sequence[float] | None = None
 ) -> bool:
     """Exercise 3: the per-epoch losses ``torchrun --nproc_per_node=1`` printed for
-    ``-m gnnrec_utils.scale ARGV``, as its JSON line gives them (full precision), checked
+    ``-m gnnrec_utils.training ARGV``, as its JSON line gives them (full precision), checked
     against the same run without ``torchrun``. ``two_ranks``: the two-process losses, to
     say so when they were given instead."""
     want = one_process_losses(argv)

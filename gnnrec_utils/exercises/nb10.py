@@ -14,6 +14,15 @@ import numpy as np
 
 from gnnrec_utils.exercises import say as _say
 
+__all__ = [
+    "FOUR_DECIMALS",
+    "check_exercise_1",
+    "check_exercise_2",
+    "check_exercise_3",
+    "check_exercise_4",
+    "linear_filter",
+]
+
 FOUR_DECIMALS = 5e-5  # half a unit of the fourth decimal: an answer rounded to 0.0001
 
 

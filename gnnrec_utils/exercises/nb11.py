@@ -1,7 +1,7 @@
 """Checkers for notebook 11 · From offline metrics to business outcomes.
 
 Each checker recomputes its answer from the tables it is given, with numpy, pandas and
-the standard library (not :mod:`gnnrec_utils.simulate`), prints one line, ``Right: ...``
+the standard library (not :mod:`gnnrec_utils.scenarios.simulator`), prints one line, ``Right: ...``
 or ``Not yet: ...``, and returns whether the answer holds.
 """
 
@@ -12,6 +12,8 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+__all__ = ["check_exercise_1", "check_exercise_2", "check_exercise_3"]
 
 
 def _say(right: bool, message: str) -> bool:

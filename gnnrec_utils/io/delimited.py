@@ -35,6 +35,8 @@ from gnnrec_utils.io.errors import DataFormatError, PathLike, describe_value
 from gnnrec_utils.io.files import BLOCK_BYTES, check_file, raw_blocks
 from gnnrec_utils.io.kinds import ID, Kind
 
+__all__ = ["FileFormat", "read_blocks", "read_table"]
+
 _SEPARATORS = (",", "\t", ";", "|", "::", " ")
 
 

@@ -13,6 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "DataFormatError",
+    "MissingFileError",
+    "PathLike",
+    "check_unique",
+    "describe_value",
+    "first_bad",
+    "raise_earliest",
+]
+
 PathLike = str | Path
 
 

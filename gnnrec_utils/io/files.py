@@ -10,6 +10,8 @@ from typing import BinaryIO
 
 from gnnrec_utils.io.errors import DataFormatError, MissingFileError, PathLike
 
+__all__ = ["BLOCK_BYTES", "check_file", "find_file", "open_bytes", "raw_blocks"]
+
 BLOCK_BYTES = 1 << 24  # 16 MiB of text per block
 
 

@@ -11,6 +11,8 @@ import pandas as pd
 from gnnrec_utils.io.errors import DataFormatError, PathLike
 from gnnrec_utils.io.files import BLOCK_BYTES, check_file, raw_blocks
 
+__all__ = ["read_json_blocks"]
+
 _WHAT = "one JSON object per line"
 
 

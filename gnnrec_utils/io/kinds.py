@@ -20,6 +20,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "ANY",
+    "DIGITS",
+    "ID",
+    "INT",
+    "MILLISECONDS",
+    "NON_NEGATIVE",
+    "NUMBER",
+    "SECONDS",
+    "TEXT",
+    "Integer",
+    "Kind",
+    "Number",
+    "OneOf",
+    "Text",
+]
+
 #: The bytes of a plain decimal number: the one set of digits of the reading layer.
 DIGITS = b"0123456789"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

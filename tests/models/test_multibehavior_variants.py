@@ -1,0 +1,121 @@
+"""The multi-behaviour variants: a mixture per layer, the cascade, the auxiliary loss."""
+
+import pandas as pd
+import pytest
+import torch
+
+from gnnrec_utils.data import temporal_split
+from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.models import CascadeGCN, MultiBehaviorGCN, lightgcn_embedding
+from gnnrec_utils.training import PositiveSet, TrainConfig, bpr_loss, l2_reg, train, train_step
+
+
+@pytest.fixture(scope="module")
+def shop(tiny_shop):
+    return tiny_shop
+
+
+def graphs(shop, behaviors=("fav", "cart", "buy")):
+    ev = shop.events
+    return {
+        b: normalized_adjacency(ev[ev.behavior == b], shop.num_users, shop.num_items)
+        for b in behaviors
+    }
+
+
+def no_attributes(num_users, num_items):
+    return (
+        torch.zeros((num_users, 0), dtype=torch.long),
+        torch.zeros((num_items, 0), dtype=torch.long),
+        [],
+        [],
+    )
+
+
+def test_a_mixture_per_layer_starts_equal_to_the_shared_one_and_can_differ(shop):
+    adjs, codes = graphs(shop), no_attributes(shop.num_users, shop.num_items)
+    torch.manual_seed(0)
+    shared = MultiBehaviorGCN(adjs, *codes, embedding_dim=8, num_layers=2)
+    torch.manual_seed(0)
+    per_layer = MultiBehaviorGCN(adjs, *codes, embedding_dim=8, num_layers=2, layer_weights=True)
+    assert per_layer.behavior_logits.shape == (2, 3)
+    torch.testing.assert_close(per_layer.get_embedding()[1], shared.get_embedding()[1])
+    assert per_layer.behavior_weights()["fav"] == pytest.approx([1 / 3, 1 / 3])
+    with torch.no_grad():  # layer 1 reads buys only, layer 2 favs only
+        per_layer.behavior_logits.copy_(torch.tensor([[-50.0, -50.0, 50.0], [50.0, -50.0, -50.0]]))
+    x = torch.cat([per_layer.user_encoder(per_layer.user_codes),
+                   per_layer.item_encoder(per_layer.item_codes)])  # fmt: skip
+    first = torch.sparse.mm(adjs["buy"], x)
+    expected = (x + first + torch.sparse.mm(adjs["fav"], first)) / 3
+    torch.testing.assert_close(torch.cat(per_layer.get_embedding()), expected, atol=1e-5, rtol=1e-4)
+    assert "layer_weights=True" in repr(per_layer) and "layer_weights" not in repr(shared)
+
+
+def test_cascade_feeds_each_stage_the_last_ones_vectors(shop):
+    adjs = graphs(shop)
+    model = CascadeGCN(adjs, shop.num_users, shop.num_items, embedding_dim=8, num_layers=2)
+    x = model.embedding.weight
+    for b in ("fav", "cart", "buy"):
+        x = lightgcn_embedding(adjs[b], x, 2)
+    torch.testing.assert_close(torch.cat(model.get_embedding()), x)
+    assert model.behaviors == ["fav", "cart", "buy"]
+    assert list(model.state_dict()) == ["embedding.weight"]
+
+
+def test_cascade_stage_without_edges_leaves_a_node_scaled_not_mixed():
+    # user 0 - item 0 bought; user 1 has no edge at all
+    buy = normalized_adjacency(pd.DataFrame({"user_id": [0], "item_id": [0]}), 2, 1)
+    model = CascadeGCN({"buy": buy}, 2, 1, embedding_dim=4, num_layers=1)
+    users, _ = model.get_embedding()
+    torch.testing.assert_close(users[1], model.embedding.weight[1] / 2)
+
+
+def test_cascade_checks_its_graphs():
+    with pytest.raises(ValueError, match="at least one"):
+        CascadeGCN({}, 2, 2)
+    wrong = torch.eye(3).to_sparse()
+    with pytest.raises(ValueError, match=r"adjs\['buy'\].*2 users \+ 2 items"):
+        CascadeGCN({"buy": wrong}, 2, 2)
+
+
+def test_the_auxiliary_batch_adds_its_weighted_loss_to_the_step(shop):
+    adj = graphs(shop, ("buy",))
+    codes = no_attributes(shop.num_users, shop.num_items)
+    config = TrainConfig(aux_weight=0.25, reg_weight=1e-3)
+    batch = (torch.tensor([0, 1]), torch.tensor([3, 4]), torch.tensor([5, 6]))
+    aux = (torch.tensor([2]), torch.tensor([7]), torch.tensor([8]))
+    losses = []
+    for with_aux in (False, True):
+        torch.manual_seed(0)
+        model = MultiBehaviorGCN(adj, *codes, embedding_dim=4)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+        losses.append(train_step(model, optimizer, *batch, config, aux=aux if with_aux else None))
+    user_emb, item_emb = model.get_embedding()
+    u, p, n = aux
+    expected_aux = bpr_loss(
+        (user_emb[u] * item_emb[p]).sum(-1), (user_emb[u] * item_emb[n]).sum(-1)
+    ) + config.reg_weight * l2_reg(*model.ego_embedding(u, torch.cat([p, n])), batch_size=1)
+    assert losses[1] == pytest.approx(losses[0] + 0.25 * expected_aux.item(), rel=1e-5)
+
+
+def test_train_with_an_auxiliary_behaviour_runs_and_checks_its_weight(shop):
+    split = temporal_split(shop)
+    train_events = split.train
+    target = train_events[train_events.behavior == "buy"]
+    other = train_events[train_events.behavior == "fav"]
+    positives = PositiveSet.from_events(target, num_users=shop.num_users, num_items=shop.num_items)
+    auxiliary = PositiveSet.from_events(other, num_users=shop.num_users, num_items=shop.num_items)
+    model = MultiBehaviorGCN(
+        graphs(shop, ("fav", "buy")),
+        *no_attributes(shop.num_users, shop.num_items),
+        embedding_dim=8,
+    )
+    before = model.user_encoder.ids.weight.detach().clone()
+    history = train(
+        model, split, positives, TrainConfig(num_epochs=2, batch_size=64), progress=False,
+        auxiliary=auxiliary,
+    )  # fmt: skip
+    assert len(history) == 2 and history.loss.notna().all()
+    assert not torch.equal(model.user_encoder.ids.weight, before)
+    with pytest.raises(ValueError, match="aux_weight"):
+        TrainConfig(aux_weight=-1.0)
