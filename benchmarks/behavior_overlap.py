@@ -29,18 +29,30 @@ Usage::
 
     python benchmarks/behavior_overlap.py --data ../shared/datasets/tmall data/shop [--json FILE]
     python benchmarks/behavior_overlap.py --data data/shop        # the shop alone
+    python benchmarks/behavior_overlap.py --data ../shared/datasets/tmall data/shop \
+        --generated 1 0      # beside them, the default shop with other favourite knobs
+
+``--generated FAV_TASTE FAV_BUY_SHARE`` also measures the ``default`` shop generated here
+(seed 0) with those values of ``ShopConfig.fav_taste`` and ``fav_buy_share`` (``1 0``: the
+generator's favourites before 2026-12-01), under the result key ``generated``.
 
 ``--data`` takes a Tmall folder (``count.txt`` ...), a shop folder (``users.csv`` ...) or
-one of each, told apart by their files. The last line printed is one JSON object.
+one of each, told apart by their files. The last line printed is one JSON object: the
+figures of each data set under its format's name, and how the run was made under
+``"run"``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import pandas as pd
-from common import benchmark_parser, data_by_format, emit
+from common import benchmark_parser, data_by_format, emit, run_info
 
 from gnnrec_utils.data import BEHAVIORS, ShopSplit, load_shop, period_split, temporal_split
 from gnnrec_utils.datasets import load_tmall
+from gnnrec_utils.synthetic import SIZES, generate_shop
 
 
 def pair_keys(events: pd.DataFrame, num_items: int) -> pd.Index:
@@ -79,17 +91,31 @@ def overlap(split: ShopSplit) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    start = time.perf_counter()
     parser = benchmark_parser(
         __doc__,
         data="a Tmall folder (count.txt ...), a shop folder (users.csv ...) or one of each",
         many_data=True,
         threads=False,
     )
+    parser.add_argument(
+        "--generated",
+        type=float,
+        nargs=2,
+        metavar=("FAV_TASTE", "FAV_BUY_SHARE"),
+        help="also the default shop generated (seed 0) with these favourite settings",
+    )
     args = parser.parse_args(argv)
     folders = data_by_format(parser, args.data)
     found = {}
     if "shop" in folders:
         found["shop"] = overlap(temporal_split(load_shop(folders["shop"])))
+    if args.generated:
+        fav_taste, fav_buy_share = args.generated
+        config = dataclasses.replace(
+            SIZES["default"], fav_taste=fav_taste, fav_buy_share=fav_buy_share
+        )
+        found["generated"] = overlap(temporal_split(generate_shop(config, seed=0)))
     if "tmall" in folders:
         found["tmall"] = overlap(
             period_split(load_tmall(folders["tmall"], verbose=False).to_shop())
@@ -110,7 +136,15 @@ def main(argv: list[str] | None = None) -> dict:
                 else f"{value:.3f}"
             )
         print(f"{key:<44}" + "".join(f"{c:>12}" for c in cells))
-    return emit({k: {n: round(v, 5) for n, v in f.items()} for k, f in found.items()}, args.json)
+    out = {k: {n: round(v, 5) for n, v in f.items()} for k, f in found.items()}
+    if args.generated:
+        out["generated_settings"] = {
+            "size": "default",
+            "seed": 0,
+            "fav_taste": args.generated[0],
+            "fav_buy_share": args.generated[1],
+        }
+    return emit(out | {"run": run_info("behavior_overlap.py", argv, start)}, args.json)
 
 
 if __name__ == "__main__":

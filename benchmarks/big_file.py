@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import benchmark_parser, emit
+from common import benchmark_parser, emit, run_info
 
 FULL_ROWS = 100_150_807
 BEHAVIORS = np.array(["pv", "cart", "fav", "buy"])
@@ -104,6 +104,7 @@ def measure(kind: str, path: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    begin = time.perf_counter()
     parser = benchmark_parser(__doc__, seeds=[0], one_seed=True, threads=False)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated file here")
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.move(path, args.keep)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return emit(report(args, size, written, results), args.json)
+    result = report(args, size, written, results)
+    return emit(result | {"run": run_info("big_file.py", argv, begin)}, args.json)
 
 
 def report(args, size: int, written: float, results: dict) -> dict:
@@ -155,6 +157,7 @@ def report(args, size: int, written: float, results: dict) -> dict:
     return {
         "rows": args.rows,
         "file_mib": round(size / 2**20, 1),
+        "write_s": round(written, 1),
         "seed": args.seeds[0],
         "gnnrec": ours,
         "naive": naive,

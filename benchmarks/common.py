@@ -19,6 +19,10 @@ Every script in ``benchmarks/`` is run from the repository root as
 * The result is printed as one JSON object on the last line of stdout (:func:`emit`),
   and ``main(argv)`` returns it, so a script can be called from Python as
   ``main(["--data", "data/shop"])``.
+* The result says how it was made under ``"run"`` (:func:`run_info`): the script, its
+  arguments, the date, the seconds it took, the threads and the versions. A path outside
+  the repository is written as its folder's name (``--data tmall``), one inside it
+  relative to the root, so that a record holds no path of the machine it ran on.
 
 A script has only the shared flags it can use: no ``--data`` where it generates its data,
 no ``--seeds`` where nothing is seeded, no ``--threads`` where no torch work runs in it
@@ -32,8 +36,12 @@ on Python's import path, so none of them changes the path.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -170,6 +178,49 @@ def data_by_format(
             parser.error(f"--data: two {kind} folders, {found[kind]} and {folder}; give one")
         found[kind] = folder
     return found
+
+
+def shown_argument(argument: str) -> str:
+    """``argument`` as a record writes it: a path outside the repository as its last part
+    (a dataset folder's name), a path inside it relative to the root, anything else as is."""
+    if os.sep not in argument and not Path(argument).exists():
+        return argument
+    path = Path(argument).resolve()
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return path.name
+
+
+def run_info(script: str, argv: Sequence[str] | None, start: float) -> dict:
+    """How a result was made, for its ``"run"`` entry.
+
+    Args:
+        script: the script's file name, e.g. ``"propagation.py"``.
+        argv: the arguments ``main`` was given (``None``: the command line's).
+        start: ``time.perf_counter()`` when the script began.
+
+    Returns:
+        The command (paths as :func:`shown_argument` writes them), the date (UTC), the
+        seconds since ``start``, torch's threads, the versions, the CPU count and the
+        load averages as it ended (how shared the machine was).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    info = {
+        "command": " ".join(
+            ["python", f"benchmarks/{script}"] + [shown_argument(str(a)) for a in args]
+        ),
+        "date": datetime.datetime.now(datetime.UTC).date().isoformat(),
+        "seconds": round(time.perf_counter() - start, 1),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        # 1-, 5- and 15-minute load averages as the run ended: how busy the machine was
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        info |= {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    return info
 
 
 def write_json(result: dict, path: Path) -> None:

@@ -43,8 +43,10 @@ Usage::
     python benchmarks/favourite_signal.py --fav-taste 0.25 --fav-buy-share 0.1 0.15 0.2 \\
         --shop-seeds 0 1 2 3 4 --lift-only        # the lift alone, no training
 
-``--data`` is one Tmall folder. The last line printed is one JSON object (also written to
-``--json FILE`` when given).
+``--data`` is one Tmall folder. ``--jobs N`` trains N runs at a time in worker
+processes; ``--jobs 1`` (the default) trains them one after another in this process. The
+last line printed is one JSON object (also written to ``--json FILE`` when given), with
+how the run was made under ``"run"``.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from behavior_overlap import overlap
-from common import benchmark_parser, emit, set_threads
+from common import benchmark_parser, emit, run_info, set_threads
 from multibehavior import (
     TMALL_FAV_PER_BUY,
     Settings,
@@ -161,7 +163,20 @@ def print_lifts(specs: list[tuple]) -> dict[str, list[float]]:
     return {name: [round(v, 2) for v in lifts] for name, lifts in found.items()}
 
 
+def train_jobs(jobs: list[tuple], settings: Settings, workers: int, threads: int | None) -> dict:
+    """``{job: validation_best(*job)}``: in this process for one worker, else in a pool."""
+    if workers == 1:
+        set_threads(threads)
+        return {job: validation_best(*job, settings) for job in jobs}
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, initializer=set_threads, initargs=(threads,)) as pool:
+        futures = [pool.submit(validation_best, *job, settings) for job in jobs]
+        return {job: f.result() for job, f in zip(jobs, futures, strict=True)}
+
+
 def main(argv: list[str] | None = None) -> dict:
+    begin = time.perf_counter()
     parser = benchmark_parser(
         __doc__,
         data="a Tmall folder (count.txt ...): adds tmall_sparse",
@@ -201,16 +216,13 @@ def main(argv: list[str] | None = None) -> dict:
             parser.error(str(error))
     start = time.perf_counter()
     if args.lift_only:
-        return emit(print_lifts(specs), args.json)
+        lifts = {"lifts": print_lifts(specs)}
+        return emit(lifts | {"run": run_info("favourite_signal.py", argv, begin)}, args.json)
     settings = Settings(args.max_epochs, args.batch_size, args.lr)
     print(f"torch {torch.__version__}; seeds {args.seeds}; {settings}", flush=True)
     names = [f"{g}_L{n}" for g in GRAPHS.values() for n in (2, 3)]
     jobs = [(spec, name, seed) for spec in specs for name in names for seed in args.seeds]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(args.jobs, initializer=set_threads, initargs=(args.threads,)) as pool:
-        futures = [pool.submit(validation_best, *job, settings) for job in jobs]
-        found = {job: f.result() for job, f in zip(jobs, futures, strict=True)}
+    found = train_jobs(jobs, settings, args.jobs, args.threads)
     rows = []
     print(
         f"\n{'task':<46}{'buy':>8}{'buy+fav':>9}{'gain':>8}{'fav lift':>10}{'last best epoch':>17}"
@@ -245,7 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = {"rows": rows, "settings": vars(settings) | {"seeds": args.seeds}}
     out["seconds"] = round(time.perf_counter() - start, 1)
     print(f"total {out['seconds']:.0f} s")
-    return emit(out, args.json)
+    return emit(out | {"run": run_info("favourite_signal.py", argv, begin)}, args.json)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from common import benchmark_parser, emit, set_threads
+from common import benchmark_parser, emit, run_info, set_threads
 
 from gnnrec_utils.data import stratified_split
 from gnnrec_utils.datasets import load_movielens
@@ -308,6 +308,7 @@ def dump(
 
 
 def main(argv: list[str] | None = None) -> dict:
+    start = time.perf_counter()
     parser = benchmark_parser(
         __doc__, data="folder holding u.data", data_required=True, seeds=[42], one_seed=True
     )
@@ -343,9 +344,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(
             f"{name:<12}"
             + "".join(f"{r[m + '@10']:>13.4f}" for m in METRICS)
-            + f"{r['train_seconds']:>9.1f}  {r.pop('note')}"
+            + f"{r['train_seconds']:>9.1f}  {r['note']}"
         )
 
+    checked = False
     if args.dump:
         orig_user = ratings.groupby("user_id").orig_user_id.first().to_numpy()
         orig_item = ratings.groupby("item_id").orig_item_id.first().to_numpy()
@@ -354,14 +356,28 @@ def main(argv: list[str] | None = None) -> dict:
         for name, r in results.items():
             for m in again[name]:
                 assert abs(again[name][m] - r[m]) < 1e-9, (name, m, again[name][m], r[m])
+        checked = True
         print(f"check: metrics recomputed from {args.dump}/recs.csv match the table")
 
     best = max(results, key=lambda name: results[name][f"ndcg@{TOP_K}"])
     rounded = {
-        n: {m: round(v, 4) if m != "train_seconds" else v for m, v in r.items()}
+        n: {
+            m: round(v, 4) if isinstance(v, float) and m != "train_seconds" else v
+            for m, v in r.items()
+        }
         for n, r in results.items()
     }
-    return emit({"models": rounded, "best_model": best}, args.json)
+    data = {
+        "ratings": len(ratings),
+        "users": num_users,
+        "items": num_items,
+        "train": len(train),
+        "test": len(test),
+        "test_users": len(users),
+        "seed": seed,
+    }
+    out = {"data": data, "models": rounded, "best_model": best, "dump_checked": checked}
+    return emit(out | {"run": run_info("movielens100k.py", argv, start)}, args.json)
 
 
 if __name__ == "__main__":

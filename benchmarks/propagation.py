@@ -9,7 +9,8 @@ variants start from the same embedding table and see the same triples:
 * ``pyg_csr``: the same model with ``normalize=False`` given the pre-normalised
   ``torch.sparse_csr`` adjacency (PyG calls ``torch.sparse.mm``, whose backward
   transposes the CSR matrix every layer);
-* ``gnnrec``: ``gnnrec_utils.models.lightgcn.lightgcn_embedding`` on the same CSR matrix
+* ``gnnrec``: ``gnnrec_utils.models.lightgcn.lightgcn_embedding`` with ``propagate`` as its
+  product (the backward pass reuses the symmetric matrix), on the same CSR matrix
   (``normalized_adjacency`` passed through ``compact_csr`` once, before timing; PyG's CSR
   variant gets that same matrix, so the two differ only in the backward pass).
 
@@ -36,10 +37,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import torch
-from common import benchmark_parser, emit, set_threads
+from common import benchmark_parser, emit, run_info, set_threads
 from torch_geometric.nn.models import LightGCN
 
-from gnnrec_utils.graph import compact_csr, normalized_adjacency
+from gnnrec_utils.graph import compact_csr, normalized_adjacency, propagate
 from gnnrec_utils.models import lightgcn_embedding
 
 NUM_USERS, NUM_ITEMS, NUM_INTERACTIONS = 6_040, 3_706, 1_000_209  # MovieLens-1M
@@ -103,7 +104,7 @@ def make_variants(adj: torch.Tensor, edge_index: torch.Tensor, seed: int) -> dic
     return {
         "pyg_edge_index": (lambda: by_edges.get_embedding(edge_index), by_edges.embedding.weight),
         "pyg_csr": (lambda: by_csr.get_embedding(adj), by_csr.embedding.weight),
-        "gnnrec": (lambda: lightgcn_embedding(adj, ours, NUM_LAYERS), ours),
+        "gnnrec": (lambda: lightgcn_embedding(adj, ours, NUM_LAYERS, propagate), ours),
     }
 
 
@@ -164,12 +165,15 @@ def report(times: dict[str, list[float]]) -> dict:
         )
     return {
         "ms_per_batch": {name: round(med[name], 1) for name in VARIANTS},
+        "min_ms": {name: round(min(times[name]), 1) for name in VARIANTS},
+        "max_ms": {name: round(max(times[name]), 1) for name in VARIANTS},
         "speedup_vs_edge_index": round(med["pyg_edge_index"] / med["gnnrec"], 1),
         "speedup_vs_pyg_csr": round(med["pyg_csr"] / med["gnnrec"], 1),
     }
 
 
 def main(argv: list[str] | None = None) -> dict:
+    start = time.perf_counter()
     parser = benchmark_parser(__doc__, seeds=[0], one_seed=True)
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions per variant")
     parser.add_argument("--warmup", type=int, default=1, help="untimed repetitions first")
@@ -199,7 +203,14 @@ def main(argv: list[str] | None = None) -> dict:
     check_same_results(variants, sample_triples(users, items, torch.Generator().manual_seed(1)))
     print("check: all three give the same embeddings and gradients (to 1e-5 of the largest entry)")
     summary = report(run(variants, users, items, args.reps, args.warmup, seed))
-    return emit(summary, args.json)
+    summary["graph"] = {
+        "users": NUM_USERS,
+        "items": NUM_ITEMS,
+        "interactions": len(users),
+        "adj_nnz": adj.values().numel(),
+    }
+    summary["reps"], summary["warmup"] = args.reps, args.warmup
+    return emit(summary | {"run": run_info("propagation.py", argv, start)}, args.json)
 
 
 if __name__ == "__main__":

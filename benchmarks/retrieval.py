@@ -36,7 +36,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 import torch
-from common import benchmark_parser, emit, set_threads
+from common import benchmark_parser, emit, run_info, set_threads
 
 from gnnrec_utils import retrieval
 
@@ -247,6 +247,8 @@ def print_table(title: str, rows: list[dict], k: int) -> None:
 def summary(rows: list[dict]) -> dict:
     return {
         f"{r['index']} {r['params']}": {
+            "index": r["index"],
+            "params": r["params"],
             "recall@10": round(r["recall"], 4),
             "ms_per_query_batch": round(r["ms_batch"], 5),
             "ms_per_query_single": round(r["ms_single"], 4),
@@ -258,6 +260,7 @@ def summary(rows: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    begin = time.perf_counter()
     parser = benchmark_parser(
         __doc__,
         data="the shop whose item vectors are the bundled catalogue",
@@ -290,7 +293,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"torch {torch.__version__}, faiss {faiss.__version__}, {torch.get_num_threads()} torch threads, "
         f"{faiss.omp_get_max_threads()} faiss threads; k={args.k}; queries exclude themselves"
     )
-    result = {"k": args.k}
+    result = {"k": args.k, "faiss": faiss.__version__}
     hnsw = {"hnsw_m": args.hnsw_m, "ef_construction": args.ef_construction}
     if not args.skip_bundled:
         start = time.perf_counter()
@@ -303,6 +306,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows = measure(x, np.arange(len(x)), args.k, args.repeats, hnsw)
         print_table(f"bundled catalogue, {len(x):,} items", rows, args.k)
         result["bundled"] = summary(rows)
+        result["bundled_items"] = len(x)
     start = time.perf_counter()
     x = clustered_vectors(args.items, args.dim, args.clusters, args.spread, args.noise, seed)
     queries = np.random.default_rng(seed + 1).choice(args.items, args.queries, replace=False)
@@ -314,7 +318,8 @@ def main(argv: list[str] | None = None) -> dict:
     rows = measure(x, queries, args.k, args.repeats, hnsw)
     print_table(f"generated catalogue, {args.items:,} items", rows, args.k)
     result["generated"] = summary(rows)
-    return emit(result, args.json)
+    result["generated_items"] = args.items
+    return emit(result | {"run": run_info("retrieval.py", argv, begin)}, args.json)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 06 · Similar items: "you may also like", and fast retrieval
 #
 # A product page shows items *similar to this one*. A trained recommender already holds
@@ -18,14 +18,14 @@
 #   against exact, milliseconds per query, memory.
 #
 # **Prerequisites**: 04 · Evaluation (metrics, the models and their training recipe).
-# **Runtime**: ~20 s on a 2-core CPU (measured).
+# **Runtime**: ~24 s on a 2-core CPU (measured).
 # **Source**: `06_similar_items.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 06` (README, *Editing a notebook*).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 0 Setup
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ from gnnrec_utils.training import TrainConfig, intent_positives, train
 versions = check_versions()  # warns where a version differs from the tested one
 sns.set_theme(style="whitegrid", context="notebook")
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 SEED = 0
 DATA = "../data/shop"
 TOP_K = 10
@@ -63,13 +63,13 @@ NLIST, NPROBE = 64, 4  # IVF: cells, and cells searched per query
 HNSW_M, EF_SEARCH = 16, 16
 set_seed(SEED)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 Item vectors from a trained GNN
 # The shop, its temporal split, and the two GNNs of notebooks 03 and 04 trained with the
 # same recipe (BPR on the training fav/cart/buy pairs, early stopping on validation
 # NDCG@10). Only the item half of `get_embedding()` is needed here.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 shop = load_shop(DATA)
 split = temporal_split(shop)
 n_u, n_i = split.num_users, split.num_items
@@ -79,7 +79,7 @@ user_codes, user_cards = user_attribute_codes(shop.users)
 item_codes, item_cards = item_attribute_codes(shop.items)
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def item_vectors(make):
     set_seed(SEED)
     model = make()
@@ -102,7 +102,7 @@ item_emb = {
 {name: tuple(e.shape) for name, e in item_emb.items()}
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 Similar items from embeddings
 # For a query item $q$, rank every other item $i$ by $s(q, i)$ and keep the top $K$:
 # - **cosine**, $s = e_q^\top e_i / (\lVert e_q\rVert \lVert e_i\rVert)$: the direction
@@ -115,7 +115,7 @@ item_emb = {
 # way notebook 04 excluded a shopper's history, with `topk_excluding`:
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # saved as gnnrec_utils.retrieval.similar.similar_items
 def similar_items(item_emb, queries, k, metric="cosine"):
     if metric not in METRICS:
@@ -126,10 +126,10 @@ def similar_items(item_emb, queries, k, metric="cosine"):
     return topk_excluding(lambda q: emb[q] @ emb.T, queries, itself, k)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every item's list, both ways; no item is its own neighbour:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 all_items = np.arange(n_i)
 emb = item_emb["MultiBehaviorGCN"]
 lists = {metric: similar_items(emb, all_items, TOP_K, metric) for metric in METRICS}
@@ -142,13 +142,13 @@ popularity = split.item_popularity()
     for metric, top in lists.items()
 }
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The **co-occurrence baseline** needs no model: count, for each pair of items, the
 # shoppers with a training event on both (`cooccurrence_counts`, page views included).
 # Raw counts favour best-sellers; dividing by $\sqrt{n_q n_i}$ gives the cosine of the
 # items' shopper sets, which is item-kNN's similarity from notebook 04.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 counts = retrieval.cooccurrence_counts(split.train, num_users=n_u, num_items=n_i)
 cooc = retrieval.similar_by_scores(counts, all_items, TOP_K)
 assert torch.equal(
@@ -166,14 +166,14 @@ print(
     f"mean training events of a listed item: {popularity[cooc].mean():.0f} (catalogue mean {popularity.mean():.0f})"
 )
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 One product page, with attributes beside
 # Why are two items similar? Put the query item's category, brand and price next to its
 # neighbours'. `QUERY_ITEM` picks the page; the table shows the model's ten (inner
 # product) beside the co-occurrence ten, and with ✓ the items that a shopper of the
 # query item went on to fav, cart or buy on the test day (section 4 defines it).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 later = retrieval.co_engagement_targets(split, HELD_OUT).query("query_id == @QUERY_ITEM").item_id
 
 
@@ -200,7 +200,7 @@ side.index = pd.RangeIndex(1, TOP_K + 1, name="rank")
 side
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # On this page both lists stay in the query's category, 15, and mostly at its price level.
 # The GNN's ten hold three items that a shopper of item 828 went on to fav, cart or buy on
 # the test day (ranks 2, 3 and 5); co-occurrence's ten hold two of them (ranks 2 and 4).
@@ -208,7 +208,7 @@ side
 # finds the query's own brand (35) once, item 2373. Over the whole catalogue:
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def shared(top, column):
     values = shop.items[column].to_numpy()
     return (values[top] == values[:, None]).mean()
@@ -227,7 +227,7 @@ pd.DataFrame(
 ).T.round(3)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The GNN's neighbours nearly always share the query's category (99.4 % of them by
 # cosine, 97.3 % by inner product) and often its brand (72.4 %, 56.7 %): its item encoder
 # starts every item from its category and brand embeddings (notebook 02), so items of a
@@ -236,7 +236,7 @@ pd.DataFrame(
 # shop's generator links categories such as phones and phone cases). Which of the two is
 # *right* is what the next section measures.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 A leak-free test: held-out co-engagement
 # Lists are built from training data only. To judge them, look at a day they never saw
 # (`HELD_OUT`, the test day): when one shopper favs, carts or buys two items that day,
@@ -244,7 +244,7 @@ pd.DataFrame(
 # candidate (full ranking), and a query item needs a training event, so every method knows it.
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # saved as gnnrec_utils.retrieval.similar.co_engagement_targets
 def co_engagement_targets(split, period="test", behaviors=TARGET_BEHAVIORS):
     pairs = split.targets(period, behaviors)
@@ -258,11 +258,11 @@ def co_engagement_targets(split, period="test", behaviors=TARGET_BEHAVIORS):
     )
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The classic test is *co-purchases*: items bought by the same shopper. Count what each choice of
 # behaviours leaves to evaluate on:
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 choices = {"buy": ("buy",), "cart or buy": ("cart", "buy"), "fav, cart or buy": TARGET_BEHAVIORS}
 relevant_by = {name: co_engagement_targets(split, HELD_OUT, b) for name, b in choices.items()}
 pd.DataFrame(
@@ -276,13 +276,13 @@ pd.DataFrame(
     }
 ).T
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Buys alone leave few query items for one day of a 3,000-item shop, so standard
 # errors would be wide; the lists are judged on fav, cart or buy, the series' target,
 # as before. Two checks that nothing leaks: every relevant pair comes from the held-out
 # day's target pairs, and no list was computed from anything but training events.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 relevant = relevant_by["fav, cart or buy"]
 targets = split.targets(HELD_OUT)
 shoppers_of = targets.groupby("item_id").user_id.apply(set)
@@ -291,13 +291,13 @@ assert split.train.timestamp.max() < split.valid_start <= split.test_start
 queries = np.sort(relevant.query_id.unique())
 len(queries)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 Embeddings against counting, popularity and chance
 # Each method ranks all items for each query item; Recall@10 and NDCG@10 are averaged
 # over query items, with a standard error. *Popular* shows the ten most-engaged training
 # items on every page (the query excluded); *random* scores items at random.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pop_scores = torch.tensor(popularity, dtype=torch.float).expand(n_i, n_i)
 random_scores = torch.rand(n_i, n_i, generator=torch.Generator().manual_seed(SEED))
 candidates = {
@@ -321,7 +321,7 @@ results = pd.DataFrame(
 ).T
 results.round(4)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ax = (
     results[f"ndcg@{TOP_K}"]
     .sort_values()
@@ -332,13 +332,13 @@ ax.set(
 )
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every method ranked the same query items, so two methods are best compared query by
 # query: the mean per-query difference in NDCG@10 ± its standard error (the paired
 # difference of notebook 03), which cancels what makes one query item easy for all.
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def per_query(top, queries=queries, relevant=relevant):
     """NDCG@10 of each query item (each has a relevant item)."""
     return per_user_recall_ndcg(top, queries, relevant.rename(columns={"query_id": "user_id"}))[1]
@@ -359,7 +359,7 @@ pairs = [
 ]
 pd.DataFrame({f"{a} − {b}": paired(a, b) for a, b in pairs}).T.round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - **Counting and `MultiBehaviorGCN` by inner product share the top**: NDCG@10 0.2041 for
 #   co-occurrence counts and 0.2006 for the GNN, Recall@10 0.2792 and 0.2740 — more than a
 #   quarter of a query item's co-engaged items are among its ten neighbours.
@@ -375,13 +375,13 @@ pd.DataFrame({f"{a} − {b}": paired(a, b) for a, b in pairs}).T.round(4)
 # - **Popularity collapses**: 0.0147, about a fourteenth of the leaders' figures, though
 #   still well above random (0.0023). A similar-items slot has to be about the item.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A looser question, and why popularity wins it
 # "Items later bought by the same users" can also be read differently:
 # relevant to $q$ is whatever the shoppers who favved, carted or bought $q$ in training go
 # on to fav, cart or buy on the held-out day (`follow_up_targets`). Same methods, same metrics:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 follow_up = retrieval.follow_up_targets(split, HELD_OUT)
 fu_queries = np.sort(follow_up.query_id.unique())
 fu_candidates = {
@@ -401,7 +401,7 @@ print(
 )
 pd.DataFrame(fu).T.round(4)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pd.DataFrame(
     {
         f"popular − {b}": paired("popular", b, fu_candidates, fu_queries, follow_up)
@@ -409,7 +409,7 @@ pd.DataFrame(
     }
 ).T.round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now **popularity wins** (NDCG@10 0.0329, against 0.0160 for the GNN and 0.0129 for
 # counting; paired, it leads the GNN by 0.017 ± 0.0024 and counting by 0.020 ± 0.0023, seven
 # standard errors or more); the two similarity methods score a
@@ -419,7 +419,7 @@ pd.DataFrame(
 # question user-to-item recommendation answers (notebooks 03 and 04).
 # For a "similar to this" slot, the item-specific co-engagement of section 4 is the test.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 Fast retrieval: exact against approximate
 # So far every list came from an exact scan: the query's vector against all 3,000
 # items. That is a 3,000 × 64 matrix product, which no index beats by much. At a million
@@ -434,7 +434,7 @@ pd.DataFrame(
 # lists above), and every query item's own id is dropped from its k + 1 results. The
 # exact lists are the reference.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 x = emb.numpy()
 exact = lists["dot"]
 indexes = {
@@ -454,24 +454,24 @@ found = {
 }
 assert (found["faiss flat (exact)"] == exact).all()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # PyG wraps faiss as `torch_geometric.nn.pool.MIPSKNNIndex` (exact, a flat index inside).
 # Its `search` takes `exclude_links`, pairs (query row, item) never to return — here each
 # item itself:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pyg_index = MIPSKNNIndex(emb)
 itself = torch.stack([torch.arange(n_i), torch.arange(n_i)])
 found["PyG MIPSKNNIndex"] = pyg_index.search(emb, TOP_K, exclude_links=itself).index.numpy()
 indexes["PyG MIPSKNNIndex"] = pyg_index.index
 print("PyG's lists equal the exact ones:", (found["PyG MIPSKNNIndex"] == exact).all())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Recall against exact, milliseconds per query when all 3,000 queries go as one batch
 # (best of three passes), and the bytes of each index as faiss serialises it; *torch exact*
 # is the matrix product with `topk`, its memory the float32 matrix.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 timers = {
     name: (lambda v, index=index: index.search(v, TOP_K + 1)) for name, index in indexes.items()
 }
@@ -494,7 +494,7 @@ retrieval_table = pd.DataFrame(
 assert retrieval_table[f"recall@{TOP_K} vs exact"].between(0, 1).all()
 retrieval_table.round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - **At 3,000 items every method answers in a fraction of a millisecond per query**,
 #   the exact ones included; faiss's flat index and PyG's `MIPSKNNIndex` return exactly
 #   the lists of section 2.
@@ -506,7 +506,7 @@ retrieval_table.round(4)
 #   scanning every item for every query becomes the cost to cut (results in
 #   `benchmarks/README.md`).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # - A trained GNN's item vectors give "similar items" with one matrix product, the item
 #   itself excluded; whether cosine or inner product works better is a measurement (here
@@ -522,26 +522,36 @@ retrieval_table.round(4)
 # - At 3,000 items an exact scan takes a fraction of a millisecond per query and is the
 #   right choice; approximate indexes (IVF, HNSW) trade a little recall for speed at
 #   catalogue sizes like the million items of `benchmarks/retrieval.py`.
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
-# 1. Set `HELD_OUT = "valid"`. Do the methods keep their order on the other day?
-# 2. Judge the lists on buys only (`relevant_by["buy"]`). How wide do the standard errors get?
+# Each exercise names the call that checks your answer, a `check_exercise_N` from
+# `gnnrec_utils.exercises.nb06`; it prints `Right: ...` or `Not yet: ...` and says what is off.
+#
+# 1. Set `HELD_OUT = "valid"`. Do the methods keep their order on the other day? Check the
+#    order, best first, with `check_exercise_1(order, lists, split)`, where `lists` holds
+#    every method's lists for the validation day's query items (in ascending id).
+# 2. Judge the lists on buys only (`relevant_by["buy"]`). How wide do the standard errors
+#    get? Check the standard error of `MultiBehaviorGCN` by inner product with
+#    `check_exercise_2(se, item_emb["MultiBehaviorGCN"], split)`.
 # 3. Raise `NPROBE` to 16 and `EF_SEARCH` to 64: how much recall does each index gain, and
-#    what does it cost per query?
+#    what does it cost per query? Check the two recalls, IVF's then HNSW's, with
+#    `check_exercise_3((recall_ivf, recall_hnsw), x, NLIST, HNSW_M, SEED)`.
 # 4. Set `QUERY_ITEM = 1234`, an item with no training event. What does co-occurrence
 #    offer on its page, and what does the GNN, whose item encoder knows its category,
-#    brand and price?
+#    brand and price? Check co-occurrence's ten with `check_exercise_4(neighbours, split)`.
 # 5. Blend the two best methods: divide each row of `counts` by its diagonal (the share of
 #    the query item's shoppers who also engaged with each item) and add a multiple of the
 #    `MultiBehaviorGCN` inner product. Choose the multiple on the validation day's
 #    co-engagement, then compare the blend with both methods on the test day, query item by
-#    query item. Does the blend beat both?
+#    query item. Does the blend beat both? Check the multiple you chose with
+#    `check_exercise_5(multiple, multiples, emb, split)`, `multiples` being those you tried.
 #
 # Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 #
 # Next: `benchmarks/retrieval.py` runs the same indexes on a catalogue of a million items.
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 1
 # The order holds. On the validation day (886 query items) every method keeps the rank it
 # had on the test day: co-occurrence counts first (NDCG@10 0.2293), then `MultiBehaviorGCN`
@@ -551,10 +561,8 @@ retrieval_table.round(4)
 # both GNNs were early-stopped on this day's user-to-item NDCG, so for them it is not quite
 # unseen data; co-occurrence never looked at it.
 
-# %% tags=["solution"]
-from gnnrec_utils.exercises import nb06
 
-
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 def lists_for(queries):
     """Every method's lists of section 5, for ``queries``."""
     return {
@@ -572,7 +580,7 @@ def lists_for(queries):
     }
 
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 ndcg_k, se_k = f"ndcg@{TOP_K}", f"ndcg@{TOP_K} se"
 relevant_valid = retrieval.co_engagement_targets(split, "valid")
 queries_valid = np.sort(relevant_valid.query_id.unique())
@@ -595,10 +603,12 @@ pd.DataFrame(
     }
 ).round(4)
 
-# %% tags=["solution"]
-assert nb06.check_exercise_1(order_valid, lists_valid, queries_valid, relevant_valid)
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb06 import check_exercise_1
 
-# %% [markdown] tags=["solution"]
+assert check_exercise_1(order_valid, lists_valid, split)
+
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 2
 # Buys alone leave 122 query items (against 863), and the standard errors grow about
 # threefold: 0.0256 for `MultiBehaviorGCN` by inner product against 0.0082 (ratio 3.1);
@@ -607,7 +617,7 @@ assert nb06.check_exercise_1(order_valid, lists_valid, queries_valid, relevant_v
 # counts 0.2349), but those gaps are smaller than one standard error: one day of buys cannot
 # rank these methods.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 relevant_buy = relevant_by["buy"]
 queries_buy = np.sort(relevant_buy.query_id.unique())
 lists_buy = lists_for(queries_buy)
@@ -624,11 +634,13 @@ pd.DataFrame(
     }
 ).round(4)
 
-# %% tags=["solution"]
-se_buy = on_buys.loc["MultiBehaviorGCN dot", se_k]
-assert nb06.check_exercise_2(se_buy, lists_buy["MultiBehaviorGCN dot"], queries_buy, relevant_buy)
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb06 import check_exercise_2
 
-# %% [markdown] tags=["solution"]
+se_buy = on_buys.loc["MultiBehaviorGCN dot", se_k]
+assert check_exercise_2(se_buy, item_emb["MultiBehaviorGCN"], split)
+
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 3
 # IVF searching 16 of its 64 cells finds every exact neighbour (recall 1.0000, from 0.9918
 # with 4), and HNSW with a candidate list of 64 finds 99.68 % of them (from 99.22 % with 16).
@@ -637,7 +649,7 @@ assert nb06.check_exercise_2(se_buy, lists_buy["MultiBehaviorGCN dot"], queries_
 # stays far below a millisecond per query, and timings this small move from run to run,
 # so read them as a rough guide.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 nprobe_16, ef_search_64 = 16, 64
 wider = {
     f"faiss IVF{NLIST}, nprobe {nprobe_16}": retrieval.faiss_index(
@@ -662,12 +674,14 @@ for name, index in wider.items():
 wider_table = pd.concat([retrieval_table, pd.DataFrame(wider_rows).T])
 wider_table.round(4)
 
-# %% tags=["solution"]
-hnsw_64 = f"faiss HNSW M={HNSW_M}, ef {ef_search_64}"
-recall_hnsw_64 = wider_table.loc[hnsw_64, f"recall@{TOP_K} vs exact"]
-assert nb06.check_exercise_3(recall_hnsw_64, found_wide[hnsw_64], exact)
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb06 import check_exercise_3
 
-# %% [markdown] tags=["solution"]
+ivf_16, hnsw_64 = list(wider)
+recall_ivf, recall_hnsw = wider_table.loc[[ivf_16, hnsw_64], f"recall@{TOP_K} vs exact"]
+assert check_exercise_3((recall_ivf, recall_hnsw), x, NLIST, HNSW_M, SEED)
+
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 4
 # Item 1234 has no training event, so its row of `counts` is all zeros: every item ties,
 # and co-occurrence offers items 0 to 9, the lowest ids, from seven categories, none of
@@ -676,7 +690,7 @@ assert nb06.check_exercise_3(recall_hnsw_64, found_wide[hnsw_64], exact)
 # among items of its kind from the attributes alone. Whether shoppers would take up those
 # ten cannot be measured here: section 4 judges only query items with a training event.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 new_page = 1234
 print(f"training events of item {new_page}: {popularity[new_page]}")
 display(described([new_page]).drop(columns="test day").set_index("item_id"))
@@ -691,10 +705,12 @@ side_new = pd.concat(
 side_new.index = pd.RangeIndex(1, TOP_K + 1, name="rank")
 side_new
 
-# %% tags=["solution"]
-assert nb06.check_exercise_4(page["co-occurrence"].tolist(), counts, new_page)
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb06 import check_exercise_4
 
-# %% [markdown] tags=["solution"]
+assert check_exercise_4(page["co-occurrence"].tolist(), split)
+
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 5
 # Divided by its diagonal, a row of `counts` becomes the share of the query item's
 # shoppers who also engaged with each item, between 0 and 1, and the inner products are
@@ -706,7 +722,7 @@ assert nb06.check_exercise_4(page["co-occurrence"].tolist(), counts, new_page)
 # confirm; the standard errors also treat query items as independent, which they are not
 # quite.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 share_of_shoppers = counts / torch.diagonal(counts).clamp_min(1)[:, None]
 dot = emb @ emb.T
 multiples = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)
@@ -722,13 +738,13 @@ multiple = max(blend_valid, key=blend_valid.get)
 print(f"chosen on the validation day: {multiple}")
 pd.Series(blend_valid, name=f"valid {ndcg_k}").round(4)
 
-# %% tags=["solution"]
-assert nb06.check_exercise_5(
-    multiple, multiples, share_of_shoppers, dot, queries_valid, relevant_valid, TOP_K
-)
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb06 import check_exercise_5
+
+assert check_exercise_5(multiple, multiples, emb, split)
 
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 blend = per_query(retrieval.similar_by_scores(share_of_shoppers + multiple * dot, queries, TOP_K))
 against = {
     "co-occurrence counts": per_query(retrieval.similar_by_scores(counts, queries, TOP_K)),

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 07 · Dynamic updates: keeping a recommender current day by day
 #
 # A model trained on Monday's log serves Tuesday's shoppers. By Wednesday the graph has
@@ -16,14 +16,14 @@
 # - what happens to shoppers who first appear after training.
 #
 # **Prerequisites**: 03 · Training and 04 · Evaluation.
-# **Runtime**: ~47 s on a 2-core CPU (measured).
+# **Runtime**: ~58 s on a 2-core CPU (measured).
 # **Source**: `07_dynamic_updates.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 07` (README, *Editing a notebook*).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 0 Setup
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 import math
 import time
 
@@ -34,7 +34,13 @@ import seaborn as sns
 import torch
 
 from gnnrec_utils.data import BEHAVIORS, DAY, TARGET_BEHAVIORS, load_shop, temporal_split
-from gnnrec_utils.evaluation import metrics, paired_difference, warm_target_users
+from gnnrec_utils.evaluation import (
+    metrics,
+    paired_difference,
+    paired_ratio,
+    standard_error,
+    warm_target_users,
+)
 from gnnrec_utils.graph import compact_csr, interaction_matrix, normalized_adjacency
 from gnnrec_utils.models import (
     ItemKNN,
@@ -52,7 +58,7 @@ from gnnrec_utils.training import TrainConfig, intent_positives, train
 versions = check_versions()  # warns where a version differs from the tested one
 sns.set_theme(style="whitegrid", context="notebook")
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 SEED = 0
 DATA = "../data/shop"
 TOP_K = 10
@@ -60,7 +66,7 @@ REPLAY_DAYS = 3  # the last days of the log, replayed one by one
 FINE_TUNE_STEPS = 20  # optimiser steps of the daily warm-start fine-tune
 set_seed(SEED)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 A log replayed as a stream
 # The bundled shop covers nine days, and the series' usual split keeps one day for the
 # test. One day cannot show how a model ages, so here the last `REPLAY_DAYS` days become
@@ -69,7 +75,7 @@ set_seed(SEED)
 # is a compromise: enough days to see a model age, while five remain to train on.
 # `cut_days` cuts the events from a local midnight on into one table per day.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 shop = load_shop(DATA)
 split = temporal_split(shop, valid_days=1, test_days=REPLAY_DAYS)
 n_u, n_i = split.num_users, split.num_items
@@ -82,7 +88,7 @@ print(
 )
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 What each day asks for
 # A replayed day is scored exactly like notebook 04's test day, with one change: the
 # history is *everything known before that day*, and it grows as the stream goes on.
@@ -90,7 +96,7 @@ print(
 # on before — written out here:
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # saved as gnnrec_utils.data.split.new_intent_pairs
 def new_intent_pairs(events, known, behaviors=TARGET_BEHAVIORS):
     pairs = events.loc[events.behavior.isin(behaviors), ["user_id", "item_id"]]
@@ -100,11 +106,11 @@ def new_intent_pairs(events, known, behaviors=TARGET_BEHAVIORS):
     return fresh[["user_id", "item_id"]].sort_values(["user_id", "item_id"]).reset_index(drop=True)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A toy day you can check by hand: shopper 0 already viewed item 5, so carting it is not
 # new; the two buys of item 7 are one pair; a page view is never a target.
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 toy_known = pd.DataFrame({"user_id": [0], "item_id": [5], "behavior": ["pv"]})
 toy_day = pd.DataFrame(
     {
@@ -115,20 +121,20 @@ toy_day = pd.DataFrame(
 )
 new_intent_pairs(toy_day, toy_known)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # On the real log, the last replayed day is the test day of the series' default split,
 # so both definitions must agree there:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 before_last = shop.events[shop.events.timestamp < split.test_start + (REPLAY_DAYS - 1) * DAY]
 assert new_intent_pairs(days[-1], before_last).equals(temporal_split(shop).targets("test"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Each day, the shoppers scored are those with a target and **at least one event before
 # the day** (`warm_target_users`). Some of them arrived *after* training: the model has never
 # seen them, and section 7 looks at them separately.
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 trained_users = split.train.user_id.unique()
 known = pd.concat([split.train, split.valid], ignore_index=True)
 stream = []
@@ -147,13 +153,13 @@ for d, day in enumerate(days):
     known = pd.concat([known, day], ignore_index=True)
 pd.DataFrame(stream).set_index("day")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 The model, trained once
 # `MultiBehaviorGCN` (notebook 03), trained on the first five days with early stopping on
 # the sixth. It is the starting point of every update strategy below. `make_model` builds
 # one on the graph of whatever events it is given.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 user_codes, user_cards = user_attribute_codes(shop.users)
 item_codes, item_cards = item_attribute_codes(shop.items)
 config = TrainConfig(lr=0.01, patience=4, top_k=TOP_K, seed=SEED)
@@ -164,7 +170,7 @@ def make_model(events):
     return MultiBehaviorGCN(adjs, user_codes, item_codes, user_cards, item_cards, num_layers=2)
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 set_seed(SEED)
 base = make_model(split.train)
 start = time.perf_counter()
@@ -177,10 +183,12 @@ print(
 )
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A full retrain later has no held-out day to early-stop on (every known day is
 # training data by then), so it runs the number of epochs that was best here.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 Taking new edges in without training
 # A `MultiBehaviorGCN` vector is its layer-0 encoding plus sums over the normalised
 # adjacency of each behaviour. The graph is a buffer, not a weight, so swapping in the
@@ -188,7 +196,7 @@ print(
 # rebuild — no gradient step:
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # saved as gnnrec_utils.scenarios.dynamic.refresh_graph
 def refresh_graph(model: Recommender, events: pd.DataFrame) -> Recommender:
     if not isinstance(model, (LightGCN, MultiBehaviorGCN)):
@@ -206,13 +214,13 @@ def refresh_graph(model: Recommender, events: pd.DataFrame) -> Recommender:
     return model
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Sparse tensors cannot be deep-copied, so a copy of a model is a new model on a graph
 # with the old weights loaded (`clone`). The check that matters: the trained weights with
 # a refreshed graph give exactly the vectors of a model *built* on the new graph.
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def clone(model, events):
     twin = make_model(events)
     twin.load_state_dict(model.state_dict())
@@ -230,7 +238,7 @@ with torch.no_grad():
 print(f"user vectors changed by the validation day's edges: {(moved > 0).sum():,} of {n_u:,}")
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 Four strategies, one day at a time
 # Before day *d* is scored, every strategy takes in the events it has not seen yet (for
 # the first replayed day: the validation day), then ranks the full catalogue for the
@@ -248,7 +256,7 @@ print(f"user vectors changed by the validation day's edges: {(moved > 0).sum():,
 # The timer runs around each update only, not around the evaluation.
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def fine_tune(model, known, new_events, d):
     refresh_graph(model, known)
     generator = torch.Generator().manual_seed(SEED + d)
@@ -271,7 +279,7 @@ def retrain(known, d):
     return model
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def update_all(models, known, new_events, d):
     updates = {
         "frozen": lambda: models["frozen"],
@@ -289,10 +297,10 @@ def update_all(models, known, new_events, d):
     return seconds
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The replay itself: update, score, then let the day become history.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 models = {
     "frozen": base,
     "re-propagate": clone(base, split.train),
@@ -323,19 +331,19 @@ for d, day in enumerate(days):
     known, new_events = pd.concat([known, day], ignore_index=True), day
 results = pd.DataFrame(rows)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 Quality and cost, day by day
 # Per day and strategy: NDCG@10 over the day's shoppers, its standard error across them,
 # and the seconds the update took on the machine that ran this notebook.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 order = list(models)
 by_day = results.pivot(
     index="strategy", columns="day", values=[f"ndcg@{TOP_K}", "se", "update seconds"]
 )
 by_day.reindex(order).round(4)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for name, g in results.groupby("strategy", sort=False):
     axes[0].errorbar(
@@ -370,7 +378,7 @@ fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(or
 fig.subplots_adjust(bottom=0.27, wspace=0.3)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The days differ — day 2 is the hardest for four strategies, day 3 (narrowly) for the
 # other two — and one standard error of a day's NDCG is about 0.004, as large as some of
 # the gaps. So compare strategies on the **same shoppers**: the mean per-shopper
@@ -379,11 +387,15 @@ fig.subplots_adjust(bottom=0.27, wspace=0.3)
 # `NDCG gain` below is each strategy's gain over the frozen model.
 
 
-# %%
-def paired_gain(name, reference="frozen", users=None):
+# %% slideshow={"slide_type": "-"}
+def gain_per_shopper(name, reference="frozen", users=None):
     diff = pd.concat([per_user[name, d] - per_user[reference, d] for d in results.day.unique()])
-    diff = diff if users is None else diff[diff.index.isin(users)]
-    return {"NDCG gain": diff.mean(), "se": diff.std(ddof=1) / np.sqrt(len(diff))}
+    return diff if users is None else diff[diff.index.isin(users)]
+
+
+def paired_gain(name, reference="frozen", users=None):
+    diff = gain_per_shopper(name, reference, users)
+    return {"NDCG gain": diff.mean(), "se": standard_error(diff)}
 
 
 summary = pd.DataFrame(
@@ -401,20 +413,23 @@ print(
     "re-propagate − frozen, by day:",
     (day_ndcg.loc["re-propagate"] - day_ndcg.loc["frozen"]).round(4).tolist(),
 )
+share, share_se = paired_ratio(
+    gain_per_shopper("re-propagate"), gain_per_shopper("full retrain")
+)  # both gains over the frozen model, on the same shopper-days
 print(
-    f"share of the full retrain's gain that re-propagation recovers: "
-    f"{summary.loc['re-propagate', 'NDCG gain'] / summary.loc['full retrain', 'NDCG gain']:.0%}"
+    f"share of the full retrain's gain that re-propagation recovers: {share:.0%} "
+    f"(95 % interval {share - 1.96 * share_se:.0%} to {share + 1.96 * share_se:.0%})"
 )
 summary.round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The three comparisons the choice below rests on, each paired over the same shoppers:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pairs = [("fine-tune", "re-propagate"), ("full retrain", "fine-tune"), ("full retrain", "item-kNN")]
 pd.DataFrame({f"{a} over {b}": paired_gain(a, b) for a, b in pairs}).T.round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - **Re-propagation is nearly free and clearly helps.** Rebuilding the graph took under
 #   a second a day and raised NDCG@10 by 0.0053 ± 0.0013 over the frozen model — about
 #   four standard errors — without a single gradient step.
@@ -438,7 +453,7 @@ pd.DataFrame({f"{a} over {b}": paired_gain(a, b) for a, b in pairs}).T.round(4)
 #   each with a standard error of about 0.004, cannot show whether the frozen model falls
 #   further behind as the log moves on.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 Shoppers who arrived after training
 # A shopper whose first event came after the training days has **no trained ID vector**:
 # `MultiBehaviorGCN` initialised it at random and no gradient ever reached it. What the
@@ -446,7 +461,7 @@ pd.DataFrame({f"{a} over {b}": paired_gain(a, b) for a, b in pairs}).T.round(4)
 # vector — divided by the number of layers plus one, because their row of the training
 # adjacency is empty:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 late = np.setdiff1d(through_day_6.user_id.unique(), trained_users)
 with torch.no_grad():
     layer0 = base.user_encoder(base.user_codes[late], torch.as_tensor(late)) / (base.num_layers + 1)
@@ -456,12 +471,12 @@ print(
     f"{len(late)} shoppers arrived on the validation day; the frozen model ranks them by attributes and noise"
 )
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Re-propagation gives them their neighbours' trained item vectors through the new
 # edges, which is also what any LightGCN-style model without attributes would depend on
 # entirely. How the strategies do on these shoppers, pooled over the three days:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 arrived = np.setdiff1d(shop.events.user_id.unique(), trained_users)
 new_rows = {}
 for name in order:
@@ -475,7 +490,7 @@ for name in order:
     }
 pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - The frozen model serves them at about the level of popularity (0.0262 against
 #   0.0284, a gap of 0.0022 ± 0.0075, well inside the noise): whatever its attribute
 #   encoders learned does not show beyond popularity here, and the ID part of their vector
@@ -486,13 +501,13 @@ pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 #   item-kNN's (+0.0461 ± 0.0180) all exceed two standard errors, yet the strategies
 #   cannot be ranked against each other for these shoppers.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 Which to use when
 # Read from the measurements above:
 # - **Re-propagate whenever new events arrive.** It is the cheapest GNN update that uses
 #   them (under a second a day here), it recovers about 43 % of the full retrain's gain
-#   (0.0053 of 0.0124), and it is what gives shoppers who arrived after training a vector
-#   made from their own events.
+#   (0.0053 of 0.0124; 95 % interval 25 % to 61 %), and it is what gives shoppers who
+#   arrived after training a vector made from their own events.
 # - **A short warm-start fine-tune does not pay** at these settings: `FINE_TUNE_STEPS` steps
 #   cost several times as much as re-propagation and moved NDCG@10 by 0.0004 ± 0.0013 over
 #   it, well within noise.
@@ -506,7 +521,7 @@ pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 #   below the daily-rebuilt item-kNN on all three (0.0260 against 0.0334 on average, a gap
 #   of 0.0074 ± 0.0024, about three standard errors).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # - Replay a log as a stream by cutting it at local midnights and scoring each day with
 #   only the events before it; the history to exclude grows every day.
@@ -514,25 +529,35 @@ pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 #   (`refresh_graph`) recomputes every vector with no training.
 # - Compare strategies on the same shoppers (paired differences with a standard error),
 #   not on day means whose noise is as large as the effect.
-# - Here re-propagation bought about 43 % of a full retrain's gain for a small fraction
-#   of its seconds; a short fine-tune bought nothing measurable on top.
-#
+# - Here re-propagation bought about 43 % of a full retrain's gain (95 % interval 25 % to
+#   61 %) for a small fraction of its seconds; a short fine-tune bought nothing measurable
+#   on top.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+# Each exercise names the call that checks your answer, a `check_exercise_N` from
+# `gnnrec_utils.exercises.nb07`; it prints `Right: ...` or `Not yet: ...` and says what is off.
+#
 # 1. Fine-tune with 5 and with 100 steps a day instead of `FINE_TUNE_STEPS` (replay the
 #    fine-tune alone, or rerun the notebook with another `FINE_TUNE_STEPS`). Does a longer
 #    fine-tune catch up with the full retrain — give the paired gap and its standard
-#    error — and at what cost (optimiser steps, update seconds)?
+#    error — and at what cost (optimiser steps, update seconds)? Check the gap with
+#    `check_exercise_1((gap, se), ndcg_100, per_user, base, split, config)`, where
+#    `ndcg_100` holds the 100-step fine-tune's per-shopper NDCG, day after day.
 # 2. Re-propagate with only the last two days of events instead of all of them. Is a
-#    short memory better or worse for the next day?
+#    short memory better or worse for the next day? Check the paired difference, two days
+#    minus all known events, with `check_exercise_2((gain, se), windows, base, split)`,
+#    where `windows` holds the events you re-propagated over before each replayed day.
 # 3. Retrain only before day 1 (`retrained[1]` is that model) and re-propagate it on
 #    days 2 and 3. What share of the daily retrain's gain over the frozen model on those
-#    days survives?
+#    days survives? Check it with `check_exercise_3(share, retrained, base, split)`.
 # 4. Set the ID vectors of shoppers absent from training to zero (they were never
 #    trained) and score the frozen model on them again: does the noise cost anything?
+#    Check the zeroed vectors with `check_exercise_4(user_emb, base, trained_users)`.
 #
 # Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 1
 # A longer fine-tune closes about half of the gap to the full retrain. Over the frozen model,
 # 5 steps a day gain 0.0054 ± 0.0015 and 20 steps 0.0058 ± 0.0017; 100 steps gain
@@ -542,11 +567,11 @@ pd.DataFrame(new_rows).T.round(4).astype({"shopper-days": int})
 # against the retrain's 222 on average, fewer than half of them (the seconds, measured on
 # a machine others may share, are in the table).
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # Every solution below scores models on the replayed days as section 5 did; these
 # helpers hold what section 5 knew before each day, and its per-shopper results.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 # every replayed day once more: the events known before it, its targets, its shoppers
 replay_days, before = [], through_day_6
 for day in days:
@@ -567,12 +592,12 @@ def pooled(name, day_numbers=range(1, REPLAY_DAYS + 1)):
     return np.concatenate([per_user[name, d].to_numpy() for d in day_numbers])
 
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # The fine-tune of section 5 with another number of steps; with 0 steps it must give
 # exactly what re-propagation gave.
 
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 def replay_fine_tune(steps):
     """Section 5's daily fine-tune with ``steps`` steps: per-shopper NDCG, mean seconds."""
     model, scores, seconds = clone(base, split.train), [], []
@@ -590,9 +615,7 @@ def replay_fine_tune(steps):
 
 assert np.array_equal(replay_fine_tune(0)[0], pooled("re-propagate"))
 
-# %% tags=["solution"]
-from gnnrec_utils.exercises.nb07 import check_exercise_1  # noqa: E402
-
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 step_counts = (5, FINE_TUNE_STEPS, 100)
 long_runs = {s: replay_fine_tune(s) for s in step_counts if s != FINE_TUNE_STEPS}
 long_runs[FINE_TUNE_STEPS] = (pooled("fine-tune"), summary.loc["fine-tune", "mean update seconds"])
@@ -614,12 +637,12 @@ def against_retrain(ndcg, seconds, steps):
     }
 
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # Each fine-tune against the frozen model and against the full retrain, paired over the
 # same shopper-days, and what its daily update costs: optimiser steps, and seconds on the
 # machine that ran this notebook (seconds move with whatever else runs there; steps do not).
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 fine_tune_rows = {f"fine-tune, {s} steps": against_retrain(*long_runs[s], s) for s in step_counts}
 pairs_known = [len(intent_positives(before, n_u, n_i)) for before, _, _ in replay_days]
 retrain_steps = RETRAIN_EPOCHS * np.mean([math.ceil(n / config.batch_size) for n in pairs_known])
@@ -627,18 +650,20 @@ retrain_seconds = summary.loc["full retrain", "mean update seconds"]
 fine_tune_rows["full retrain"] = against_retrain(retrain_ndcg, retrain_seconds, retrain_steps)
 pd.DataFrame(fine_tune_rows).T.round(4).astype({"optimiser steps a day": int})
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # The answer to check, the paired gap of the retrain over the 100-step fine-tune, written
 # out:
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb07 import check_exercise_1  # noqa: E402
+
 diff = retrain_ndcg - long_runs[100][0]
 lead = (diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff)))
-assert check_exercise_1(lead, retrain_ndcg, long_runs[100][0])
+assert check_exercise_1(lead, long_runs[100][0], per_user, base, split, config)
 more, more_se = paired_difference(long_runs[100][0], long_runs[FINE_TUNE_STEPS][0])
 print(f"100 steps over {FINE_TUNE_STEPS} steps: {more:+.4f} ± {more_se:.4f}")
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 2
 # No measurable difference either way. Re-propagating over only the two days before each
 # replayed day (92,799 to 96,888 events) scores 0.0021 ± 0.0019 above re-propagating over
@@ -647,7 +672,7 @@ print(f"100 steps over {FINE_TUNE_STEPS} steps: {more:+.4f} ± {more_se:.4f}")
 # whose vectors are summed, and here the last two days' neighbours serve the next day no
 # worse, as far as this replay can tell.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb07 import check_exercise_2  # noqa: E402
 
 short_memory, windows, scores = clone(base, split.train), [], []
@@ -656,17 +681,18 @@ for d in range(REPLAY_DAYS):
     windows.append(shop.events[(ts >= day_start - 2 * DAY) & (ts < day_start)])
     refresh_graph(short_memory, windows[-1])
     scores.append(day_ndcg(short_memory, d))
-assert check_exercise_2(windows, shop.events, split.test_start)
 short_ndcg = np.concatenate(scores)
+short_gain = paired_difference(short_ndcg, pooled("re-propagate"))
+assert check_exercise_2(short_gain, windows, base, split)
 pd.DataFrame(
     {
-        "two days over all known": paired_difference(short_ndcg, pooled("re-propagate")),
+        "two days over all known": short_gain,
         "two days over frozen": paired_difference(short_ndcg, pooled("frozen")),
     },
     index=["NDCG gain", "se"],
 ).T.round(4)
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 3
 # About half. On days 2 and 3, the retrain made before day 1 and only re-propagated after
 # it keeps 53 % of the daily retrain's gain over the frozen model (0.0069 ± 0.0021 against
@@ -676,7 +702,7 @@ pd.DataFrame(
 # nothing measurable over the older ones. In this replay, a retrain's edge did not carry
 # over to the days after it.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb07 import check_exercise_3  # noqa: E402
 
 later_days = range(2, REPLAY_DAYS + 1)
@@ -686,13 +712,13 @@ hybrid_ndcg = np.concatenate(
 )
 frozen_later, daily_later = pooled("frozen", later_days), pooled("full retrain", later_days)
 share = (hybrid_ndcg - frozen_later).mean() / (daily_later - frozen_later).mean()
-assert check_exercise_3(share, hybrid_ndcg, daily_later, frozen_later)
+assert check_exercise_3(share, retrained, base, split)
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # The gains behind that share, and how the retrain-once model stands against the two
 # daily strategies, each paired over the shoppers of days 2 and 3:
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 repropagated_later = pooled("re-propagate", later_days)
 comparisons = {
     "re-propagate daily over frozen": (repropagated_later, frozen_later),
@@ -706,7 +732,7 @@ pd.DataFrame(
     index=["NDCG gain", "se"],
 ).T.round(4)
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 4
 # No measurable cost. With the ID vectors of the 1,017 shoppers absent from training set
 # to zero (the checker confirms that their vectors are now attributes only and everyone
@@ -715,14 +741,14 @@ pd.DataFrame(
 # noise, either way. What the frozen model lacks for them is any signal from their own
 # events, which re-propagation brings in (section 7).
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb07 import check_exercise_4  # noqa: E402
 
 untrained = np.setdiff1d(np.arange(n_u), trained_users)
 zeroed = clone(base, split.train)
 with torch.no_grad():
     zeroed.user_encoder.ids.weight[untrained] = 0
-    assert check_exercise_4(zeroed.get_embedding()[0], base, trained_users)
+assert check_exercise_4(zeroed.get_embedding()[0], base, trained_users)
 noisy, quiet = [], []
 for d in range(REPLAY_DAYS):
     late_rows = np.isin(replay_days[d][2], arrived)

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 08 · Real datasets: MovieLens, Taobao, Amazon and RetailRocket in the kit's tables
 #
 # Everything so far ran on the bundled shop. This notebook takes public datasets in the
@@ -17,14 +17,14 @@
 # - how Taobao UserBehavior, Amazon Reviews and RetailRocket plug in.
 #
 # **Prerequisites**: 04 · Evaluation.
-# **Runtime**: ~9 s on a 2-core CPU (measured, on the stand-in).
+# **Runtime**: ~10 s on a 2-core CPU (measured, on the stand-in).
 # **Source**: `08_real_datasets.py`, a jupytext script paired with this notebook: edit either
 # one, then rerun it with `python tools/run_notebook.py 08` (README, *Editing a notebook*).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 0 Setup
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +53,7 @@ from gnnrec_utils.training import TrainConfig, intent_positives, train
 
 versions = check_versions()  # warns where a version differs from the tested one
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 SEED = 0
 MOVIELENS_DIR = None  # e.g. "../../datasets/ml-100k"; None: the invented stand-in
 SAMPLE_DIR = "outputs/movielens-sample"
@@ -65,7 +65,7 @@ NUM_EPOCHS = 20
 set_seed(SEED)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 From a ratings file to the kit's tables
 # MovieLens has ratings, not clicks and purchases. The loaders turn each rating into one
 # of the kit's behaviours with a rule you can replace. The default keeps the series'
@@ -73,7 +73,7 @@ set_seed(SEED)
 # `buy` (a target) and anything lower a `pv` (a signal, not a target):
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # saved as gnnrec_utils.datasets.common.rating_behavior
 def rating_behavior(ratings):
     return np.where(np.asarray(ratings) >= 4, "buy", "pv")
@@ -81,12 +81,12 @@ def rating_behavior(ratings):
 
 rating_behavior([5, 4, 3.5, 1])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Without `MOVIELENS_DIR`, `write_movielens_sample` writes the stand-in: invented users
 # with a taste over genres, rating invented movies, in the `u.data` / `u.item` / `u.user`
 # format of MovieLens-100K. The loader prints its report: every step, and the rows it kept.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 if MOVIELENS_DIR is None:
     movielens_dir = write_movielens_sample(SAMPLE_DIR, seed=SEED)
 else:
@@ -94,12 +94,12 @@ else:
 data = load_movielens(movielens_dir, behavior_of=rating_behavior)
 data
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `events` follow the UserBehavior schema, with the rating kept beside; the category is
 # the movie's first genre. Ids run from 0, in the order of the original ids, which stay
 # in the tables (`orig_user_id`, `orig_item_id`):
 
-# %%
+# %% slideshow={"slide_type": "-"}
 assert list(data.events.columns[:5]) == [
     "user_id",
     "item_id",
@@ -114,10 +114,10 @@ assert (
 assert (data.items.orig_item_id == data.item_ids).all()
 data.events.head()
 
-# %%
+# %% slideshow={"slide_type": "-"}
 data.items[["item_id", "orig_item_id", "title", "category_id"]].head(3)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 The series' pipeline on it
 # `data.to_shop()` gives the tables in the dtypes `load_shop` gives every other notebook
 # (int64 ids, behaviours as text). Ratings span months,
@@ -125,7 +125,7 @@ data.items[["item_id", "orig_item_id", "title", "category_id"]].head(3)
 # users are warm: a user who rates everything in one sitting has no history before the
 # test weeks.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 split = temporal_split(data.to_shop(), valid_days=VALID_DAYS, test_days=TEST_DAYS)
 n_u, n_i = split.num_users, split.num_items
 test_users = warm_target_users(split.targets("test"), split.train)
@@ -135,26 +135,26 @@ print(
 )
 split.cold_report()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The recipe of notebooks 03 and 04: the graph holds every training event, the positives
 # are the training `buy`s, LightGCN stops early on validation NDCG@10; popularity and
 # item-kNN are the baselines. One knob changes: this log is much smaller than the shop,
 # so count the optimiser steps an epoch gets:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 positives = intent_positives(split.train, n_u, n_i)
 for batch_size in (2048, BATCH_SIZE):
     print(
         f"batch {batch_size}: {-(-len(positives) // batch_size)} steps per epoch over {len(positives):,} positives"
     )
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With the series' batch of 2048, an epoch here is only a handful of steps, and early
 # stopping (patience 4 epochs) can end training before LightGCN has learned much —
 # exercise 4 lets you watch it happen. A batch of `BATCH_SIZE` gives every epoch
 # more steps.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 config = TrainConfig(
     lr=0.01, patience=4, batch_size=BATCH_SIZE, top_k=TOP_K, seed=SEED, num_epochs=NUM_EPOCHS
 )
@@ -166,10 +166,10 @@ print(
     f"after {history[f'ndcg@{TOP_K}'].idxmax()} of {len(history)} epochs"
 )
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every model ranks the whole catalogue for the warm test users, their history excluded:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 models = {
     "popularity": Popularity(split.item_popularity(), n_u),
     "item-kNN": ItemKNN(interaction_matrix(split.train, n_u, n_i)),
@@ -185,11 +185,11 @@ results = pd.DataFrame(
 assert results.to_numpy().min() >= 0 and results.to_numpy().max() <= 1
 results[[f"ndcg@{TOP_K}", f"recall@{TOP_K}", f"hit_rate@{TOP_K}"]].round(4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same users ranked by both models, so the gap is read shopper by shopper: the mean
 # per-user difference in NDCG@10 ± its standard error (notebook 03).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ndcg = {
     name: per_user_recall_ndcg(
         models[name].recommend(test_users, TOP_K, exclude=seen), test_users, targets
@@ -200,7 +200,7 @@ for other in ("item-kNN", "popularity"):
     gain, se = paired_difference(ndcg["LightGCN"], ndcg[other])
     print(f"LightGCN − {other}: {gain:+.4f} ± {se:.4f} over {len(test_users)} warm test users")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - **LightGCN leads here**: test NDCG@10 0.2602 against item-kNN's 0.1099 and
 #   popularity's 0.0331 (paired: +0.1503 ± 0.0233 and +0.2272 ± 0.0246, six standard
 #   errors or more); 58 % of the warm test users (hit rate 0.5812) find a movie they
@@ -212,7 +212,7 @@ for other in ("item-kNN", "popularity"):
 # - Only 160 of the 260 test users are warm; the other 100 rate for the first time in the
 #   test weeks, and a transductive model has nothing for them (notebook 05's subject).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 The other datasets
 # Each loader takes the file or its folder and returns the same `Dataset`. Here they read
 # the tiny invented fixtures from the tests; point them at the real files the same way.
@@ -224,46 +224,46 @@ for other in ("item-kNN", "popularity"):
 # are `TAOBAO_WINDOW`), `sample_users` (a seeded fraction of users, chosen while reading)
 # and `k_core`.
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 taobao = load_taobao_userbehavior(f"{FIXTURES}/taobao", window=TAOBAO_WINDOW, k_core=2)
 assert (taobao.events.timestamp >= TAOBAO_WINDOW[0]).all()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Amazon Reviews
 # The ratings-only CSVs have no header and their columns moved between releases:
 # `user,item,rating,timestamp` in 2014, `item,user,rating,timestamp` in 2018. Name the
 # release, or let the loader tell them apart by which column holds ASINs — it says
 # which order it assumed:
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 amazon = load_amazon_reviews(f"{FIXTURES}/amazon/ratings_2018.csv")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The JSON-lines reviews (2014 / 2018 with `reviewerID, asin, overall, unixReviewTime`;
 # 2023 with `user_id, parent_asin, rating, timestamp` in milliseconds) load the same way,
 # plain or gzipped. Reviews carry no category, so every item is `"unknown"`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 amazon23 = load_amazon_reviews(f"{FIXTURES}/amazon/reviews_2023.jsonl", verbose=False)
 amazon23.events
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### RetailRocket
 # `events.csv` (milliseconds; `view` / `addtocart` / `transaction` become `pv` / `cart` /
 # `buy`) and, beside it, `item_properties_part*.csv`, from which each item takes its
 # latest `categoryid`; items without one get `-1`.
 
-# %% tags=["nbval-check-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-check-output"]
 retail = load_retailrocket(f"{FIXTURES}/retailrocket")
 retail.items.assign(category=retail.categories[retail.items.category_id])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 When a file is wrong
 # A loader stops at the first problem and names the file, the line (counted over the
 # whole file, not the block being read) and what it expected. Here the Taobao fixture is
 # copied with one behaviour misspelt on line 7 and a tab in place of the commas on line 9:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 lines = Path(f"{FIXTURES}/taobao/UserBehavior.csv").read_text().splitlines()
 broken = Path("outputs/broken")
 broken.mkdir(parents=True, exist_ok=True)
@@ -281,12 +281,13 @@ try:
 except DataFormatError as error:
     print(error)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Two problems are repaired instead, and reported, never silently: rows repeated
 # exactly are dropped (`duplicates="drop"`; `"keep"` and `"error"` are the other
 # choices), and a timestamp of 10^11 or more where seconds are expected is read as
 # milliseconds (and the other way round for RetailRocket and Amazon 2023).
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 Your own copy, and downloading
 # With the files on disk, one line per dataset (paths are yours):
 #
@@ -302,7 +303,8 @@ except DataFormatError as error:
 # at once with the URL and the folder to put the file in. Taobao and RetailRocket need a
 # login on their sites, so there `download=True` only tells you where to get them.
 # `benchmarks/big_file.py` measures the loader on a generated 10-million-row log.
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # - Four loaders turn the official files of MovieLens, Taobao UserBehavior, Amazon
 #   Reviews and RetailRocket into the kit's tables; `to_shop()` feeds the series' pipeline.
@@ -310,25 +312,31 @@ except DataFormatError as error:
 #   duplicates follow stated rules, and every step is reported with the rows it kept.
 # - Big logs are read in blocks; `window`, `sample_users` and `k_core` make them fit a laptop.
 # - A wrong file stops with its name, the line, and what was expected.
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
+# The checkers are in `gnnrec_utils.exercises.nb08`; each prints `Right: ...` or
+# `Not yet: ...` and says what is off.
+#
 # 1. Load with `behavior_of=lambda r: np.where(r >= 5, "buy", np.where(r >= 4, "fav", "pv"))`.
 #    Do the test targets change? How many test target pairs remain when only a buy (a
 #    rating of 5) counts, `split.targets("test", behaviors=("buy",))`, and how do the
-#    three models rank those?
+#    three models rank those? Check the count with `check_exercise_1(count, data, split)`.
 # 2. Load with `k_core=10`. How many users and items remain, and does LightGCN's lead
-#    over item-kNN change?
+#    over item-kNN change? Check the sizes with `check_exercise_2((users, items), data)`.
 # 3. Of the test users without a training event (`cold users` in section 2), how many
 #    rated for the first time in the validation weeks, and how many in the test weeks?
+#    Check them with `check_exercise_3((in_valid, in_test), split)`.
 #    How many days lie between a user's first and last rating? With your own `ml-100k`
 #    in `MOVIELENS_DIR`, compare: what does it say about how MovieLens users rate?
 # 4. Train LightGCN with the series' batch of 2048 instead of `BATCH_SIZE`. After how
 #    many epochs does training stop, which epoch's weights does it keep, and what test
-#    NDCG@10 does it reach?
+#    NDCG@10 does it reach? Check them with
+#    `check_exercise_4((epochs_run, epoch_kept, test_ndcg), split, config)`.
 #
 # Solutions follow below; `python tools/learner_copies.py` writes copies without them.
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 1
 # For the series' target nothing moves: a rating of 4 becomes a fav instead of a buy, and
 # a fav is a target and a training positive as much as a buy. The asserts below check
@@ -338,7 +346,7 @@ except DataFormatError as error:
 # come in the same order as on every target: NDCG@10 0.2942 for LightGCN, 0.1205 for
 # item-kNN and 0.0210 for popularity.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb08 import check_exercise_1  # noqa: E402
 
 
@@ -353,13 +361,13 @@ assert split_5.targets("test").equals(targets)  # a fav is a target as much as a
 assert intent_positives(split_5.train, n_u, n_i).keys.equal(positives.keys)  # so are positives
 assert split_5.train.drop(columns="behavior").equals(split.train.drop(columns="behavior"))
 only_fives = split_5.targets("test", behaviors=("buy",))
-assert check_exercise_1(len(only_fives), data.events, split.test_start)
+assert check_exercise_1(len(only_fives), data, split)
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # Training pairs, graph and popularity are the same as before, so the three models of
 # section 2 are what this rule would train; only the targets they are scored on shrink:
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 five_users = warm_target_users(only_fives, split_5.train)
 print(f"{len(only_fives):,} target pairs rated 5, {len(five_users)} warm test users")
 pd.DataFrame(
@@ -369,7 +377,7 @@ pd.DataFrame(
     }
 ).T[[f"ndcg@{TOP_K}", f"recall@{TOP_K}", f"hit_rate@{TOP_K}"]].round(4)
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 2
 # Every stand-in user rates 20 movies or more, so the 10-core removes no user: it keeps
 # all 600 users and 711 of the 799 movies, 34,642 of the 35,189 ratings, in one round.
@@ -379,13 +387,13 @@ pd.DataFrame(
 # so they are not paired with each other.) Note that a k-core over the whole log uses the
 # test weeks too to decide who stays.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb08 import check_exercise_2  # noqa: E402
 
 core = load_movielens(movielens_dir, behavior_of=rating_behavior, k_core=10)
-assert check_exercise_2((core.num_users, core.num_items), data.events, 10)
+assert check_exercise_2((core.num_users, core.num_items), data)
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 
 
 def lead_over_item_knn(one_split, model):
@@ -401,7 +409,7 @@ def lead_over_item_knn(one_split, model):
     return {"warm test users": len(users), "LightGCN ahead by": lead, "se": se}
 
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 split_core = temporal_split(core.to_shop(), valid_days=VALID_DAYS, test_days=TEST_DAYS)
 core_u, core_i = split_core.num_users, split_core.num_items
 set_seed(SEED)
@@ -415,7 +423,7 @@ pd.DataFrame(
     }
 ).T.round(4).astype({"warm test users": int})
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 3
 # Of the 100 test users without a training event, 82 first rated in the validation
 # weeks and 18 in the test weeks: most of them have a history when the test weeks begin,
@@ -426,7 +434,7 @@ pd.DataFrame(
 # rate everything within a day or two, a user seen before the test weeks is rare, and
 # the warm test users are the few who came back.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from gnnrec_utils.exercises.nb08 import check_exercise_3  # noqa: E402
 
 cold = np.setdiff1d(targets.user_id.unique(), split.train.user_id.unique())
@@ -439,7 +447,7 @@ print(
     f"shortest {span_days.min():.1f}; {(span_days < 1).mean():.0%} of users rate within a day"
 )
 
-# %% [markdown] tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # ### Solution 4
 # With 2048 pairs a batch, an epoch is 5 steps. The validation NDCG@10 is best at epoch 2
 # (0.0467), when the loss has barely fallen (0.6911 after epoch 1, 0.6838 after epoch
@@ -448,21 +456,19 @@ print(
 # 0.0433, against 0.2602 with a batch of `BATCH_SIZE`: a paired difference of
 # −0.2170 ± 0.0248. Patience counted in epochs is short when an epoch is only a few steps.
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
 from dataclasses import replace  # noqa: E402
-
-from gnnrec_utils.exercises.nb08 import check_exercise_4  # noqa: E402
 
 set_seed(SEED)
 lightgcn_2048 = LightGCN(normalized_adjacency(split.train, n_u, n_i), n_u, n_i)
 history_2048 = train(
     lightgcn_2048, split, positives, replace(config, batch_size=2048), progress=False
 )
-best_epoch = int(history_2048[f"ndcg@{TOP_K}"].idxmax())
-assert check_exercise_4((len(history_2048), best_epoch), history_2048, config.patience)
 history_2048.drop(columns="seconds").round(4)
 
-# %% tags=["solution"]
+# %% slideshow={"slide_type": "skip"} tags=["solution"]
+from gnnrec_utils.exercises.nb08 import check_exercise_4  # noqa: E402
+
 ndcg_2048, ndcg_batch = (
     per_user_recall_ndcg(m.recommend(test_users, TOP_K, exclude=seen), test_users, targets)[1]
     for m in (lightgcn_2048, lightgcn)
@@ -472,3 +478,5 @@ print(
     f"test NDCG@{TOP_K}: batch 2048 {ndcg_2048.mean():.4f}, batch {BATCH_SIZE} "
     f"{ndcg_batch.mean():.4f}; paired difference {gap:+.4f} ± {gap_se:.4f}"
 )
+best_epoch = int(history_2048[f"ndcg@{TOP_K}"].idxmax())
+assert check_exercise_4((len(history_2048), best_epoch, ndcg_2048.mean()), split, config)

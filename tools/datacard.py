@@ -4,14 +4,21 @@ A maintainer's script, not part of the package. ``python tools/datacard.py --out
 regenerates ``data/shop`` and rewrites the blocks between ``<!-- BEGIN name -->`` and
 ``<!-- END name -->`` in ``data/README.md``; ``--out`` names any folder that holds a
 card with those blocks. ``--sizes`` also times every size preset in a fresh process
-(slow: the large one writes ~10 M events). ``tests/data/test_datacard.py`` imports this file
-to check that the card's tables are what the code measures.
+(slow: the large one writes ~10 M events) and writes what it measured as a record,
+``benchmarks/results/datacard_sizes.json`` (``--json`` names another file); the card's
+``sizes`` block is written from that record by ``tools/bench_tables.py``, as the
+benchmark tables are. ``tests/data/test_datacard.py`` imports this file to check that the
+card's tables are what the code measures.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import importlib.util
 import json
+import os
+import platform
 import re
 import subprocess
 import sys
@@ -167,6 +174,50 @@ def sizes_table() -> pd.DataFrame:
     )
 
 
+def sizes_record(argv: list[str], start: float) -> dict:
+    """Every preset measured (:func:`sizes_table`), with how and when, as a JSON record.
+
+    Args:
+        argv: the command's arguments, as the record shows them.
+        start: ``time.perf_counter()`` when the command began.
+    """
+    measured = sizes_table()
+    plain = lambda v: v.item() if hasattr(v, "item") else v  # noqa: E731
+    return {
+        "sizes": {size: {k: plain(v) for k, v in row.items()} for size, row in measured.iterrows()},
+        "run": {
+            "command": "python tools/datacard.py " + " ".join(argv),
+            "date": datetime.datetime.now(datetime.UTC).date().isoformat(),
+            "seconds": round(time.perf_counter() - start, 1),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": [round(x, 1) for x in os.getloadavg()],
+        },
+    }
+
+
+def write_record(record: dict, path: Path) -> None:
+    """Write ``record`` to ``path`` through a temporary file in the same folder, renamed
+    when complete (as ``benchmarks/common.py`` writes a benchmark's ``--json``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(record, indent=1) + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def bench_tables():
+    """``tools/bench_tables.py`` as a module (``tools`` is not a package)."""
+    here = Path(__file__).resolve().parent / "bench_tables.py"
+    spec = importlib.util.spec_from_file_location("bench_tables", here)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def card_blocks(shop: Dataset) -> dict[str, str]:
     """The generated blocks of the card, as markdown, keyed by block name."""
     split = temporal_split(shop)
@@ -215,6 +266,16 @@ def main(argv: list[str] | None = None) -> None:
         help="folder of the card (README.md with BEGIN/END blocks); shop/ is written there",
     )
     parser.add_argument("--sizes", action="store_true", help="also time every size preset (slow)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path(__file__).resolve().parents[1]
+        / "benchmarks"
+        / "results"
+        / "datacard_sizes.json",
+        help="with --sizes: the record to write (default: benchmarks/results/datacard_sizes.json)",
+    )
+    start = time.perf_counter()
     args = parser.parse_args(argv)
     card = args.out / "README.md"
     if not card.is_file():
@@ -223,7 +284,12 @@ def main(argv: list[str] | None = None) -> None:
     write_shop(shop, args.out / "shop")
     write_blocks(card, card_blocks(shop))
     if args.sizes:
-        write_blocks(card, {"sizes": markdown_table(sizes_table())})
+        tables = bench_tables()
+        shown = ["--out", args.out.name if args.out.is_absolute() else str(args.out), "--sizes"]
+        record = sizes_record(shown, start)
+        write_record(record, args.json)
+        if args.json.resolve() == (tables.RESULTS / "datacard_sizes.json").resolve():
+            write_blocks(card, {"sizes": tables.sizes()})
     print(f"wrote {args.out / 'shop'} and {card}")
 
 

@@ -4,7 +4,9 @@ A learner copy is a notebook of the series as a learner starts it in a workshop:
 
 - no outputs (it is built from the ``.py`` source, which holds none);
 - no solutions: every run of cells tagged ``solution`` becomes one code cell,
-  ``# Exercise N: your answer here``, a comment, so a top-to-bottom run still passes;
+  ``# Exercise N: your answer here``, then the import of the exercise's checker and its
+  call, commented (the learner first builds what it takes), as the solution makes it:
+  a top-to-bottom run still passes, and the learner knows how to check an answer;
 - paths one folder deeper: the copies sit in ``notebooks/learner/``, so ``"../data/shop"``
   becomes ``"../../data/shop"`` and the notebooks' own ``outputs/`` folder is
   ``"../outputs/"``;
@@ -22,6 +24,7 @@ notebooks themselves.
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from pathlib import Path
@@ -43,9 +46,71 @@ DROPPED_TAGS = {"solution", "nbval-check-output"}
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
-def placeholder(number: str | None) -> nbformat.NotebookNode:
+CHECKER = re.compile(r"check_exercise_\d+$")
+
+
+def parse(code: str) -> ast.Module:
+    return ast.parse("\n".join(line for line in code.splitlines() if not line.startswith("%")))
+
+
+def checker_modules(code: str) -> dict[str, tuple[str, str]]:
+    """Each name the code imports from ``gnnrec_utils.exercises``: the checkers' module
+    and the name imported (``("nb04", "nb04")`` for the module itself, ``("nb04",
+    "check_exercise_2")`` for a checker, whatever alias it was given)."""
+    modules = {}
+    for node in ast.walk(parse(code)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "gnnrec_utils.exercises"
+        ):
+            for alias in node.names:
+                module = node.module.rsplit(".", 1)[-1]
+                module = alias.name if module == "exercises" else module
+                modules[alias.asname or alias.name] = (module, alias.name)
+    return modules
+
+
+def checker_calls(code: str, modules: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(module, call)`` of each exercise checker a solution calls: ``("nb04",
+    "check_exercise_2(coverage50, split)")``; ``modules`` from :func:`checker_modules`
+    of every solution of the notebook (one may import what the next ones use)."""
+    found = []
+    for node in ast.walk(parse(code)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and CHECKER.match(modules.get(func.id, ("", ""))[1]):
+            module, name = modules[func.id]
+        elif (
+            isinstance(func, ast.Attribute)
+            and CHECKER.match(func.attr)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in modules
+        ):
+            module, name = modules[func.value.id][0], func.attr
+        else:
+            continue
+        args = [ast.unparse(a) for a in node.args]
+        args += [f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords]
+        found.append((module, f"{name}({', '.join(args)})"))
+    return found
+
+
+def placeholder(
+    number: str | None, solution_code: str = "", modules: dict | None = None
+) -> nbformat.NotebookNode:
+    """The cell that stands for one exercise's solution: where to answer, and the call
+    that checks the answer (commented: the learner builds its arguments first)."""
     what = f"Exercise {number}" if number else "Exercise"
-    return nbformat.v4.new_code_cell(f"# {what}: your answer here")
+    lines = [f"# {what}: your answer here"]
+    calls = checker_calls(solution_code, modules or {})
+    if calls:
+        lines.append("")
+        lines.append("# When your answer is ready, check it (uncomment the last line):")
+        for module in dict.fromkeys(m for m, _ in calls):
+            names = ", ".join(dict.fromkeys(c.split("(")[0] for m, c in calls if m == module))
+            lines.append(f"from gnnrec_utils.exercises.{module} import {names}")
+        lines += [f"# {call}" for _, call in calls]
+    return nbformat.v4.new_code_cell("\n".join(lines))
 
 
 def relocate(source: str) -> str:
@@ -58,15 +123,28 @@ def relocate(source: str) -> str:
 def learner_copy(source: Path) -> nbformat.NotebookNode:
     """The learner copy of one notebook source (``notebooks/NN_name.py``)."""
     nb = jupytext.read(source)
-    cells, in_solution = [], False
+    solutions = "\n".join(
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
+    )
+    modules = checker_modules(solutions)
+    cells, in_solution, pending = [], False, None  # pending: [number, its solutions' code]
     for cell in nb.cells:
         tags = list(cell.metadata.get("tags", []))
         if "solution" in tags:
             heading = SOLUTION_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
             if heading or not in_solution:
-                cells.append(placeholder(heading.group(1) if heading else None))
+                if pending:
+                    cells.append(placeholder(*pending, modules))
+                pending = [heading.group(1) if heading else None, ""]
+            if cell.cell_type == "code":
+                pending[1] += cell.source + "\n"
             in_solution = True
             continue
+        if pending:
+            cells.append(placeholder(*pending, modules))
+            pending = None
         in_solution = False
         kept = [t for t in tags if t not in DROPPED_TAGS]
         if kept:
@@ -76,6 +154,8 @@ def learner_copy(source: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.source = relocate(cell.source)
         cells.append(cell)
+    if pending:
+        cells.append(placeholder(*pending, modules))
     banner = (
         f"*Learner copy of `{source.stem}`: no outputs and no solutions. The full notebook, "
         f"with every output and the worked solutions, is `../{source.stem}.ipynb`.*"

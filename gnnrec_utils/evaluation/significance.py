@@ -36,6 +36,7 @@ __all__ = [
     "Z_975",
     "over_seeds",
     "paired_difference",
+    "paired_ratio",
     "paired_test",
     "standard_error",
     "t_quantile",
@@ -174,3 +175,34 @@ def welch_interval(a, b, level: float = 0.95) -> dict[str, float]:
     half = t_quantile(0.5 + level / 2, df) * se
     diff = float(b.mean() - a.mean())
     return {"difference": diff, "se": se, "low": diff - half, "high": diff + half, "df": df}
+
+
+def paired_ratio(a, b) -> tuple[float, float]:
+    r"""Ratio of two paired means, ``mean(a) / mean(b)``, and its standard error.
+
+    For a share of one gain in another, e.g. how much of a full retrain's gain over a
+    frozen model a cheap update recovers: ``a`` and ``b`` are per-user gains over the
+    same users. The standard error is the delta method's,
+
+    .. math::
+        \operatorname{se}(R) = \frac{1}{|\bar b|} \sqrt{\frac{s_a^2 - 2 R\, s_{ab}
+            + R^2 s_b^2}{n}}, \qquad R = \bar a / \bar b,
+
+    with ``ddof=1`` (co)variances; it counts on ``mean(b)`` being several of its own
+    standard errors away from zero (the ratio is unstable otherwise).
+
+    Raises:
+        ValueError: ``a`` and ``b`` differ in length or hold fewer than two users, or
+            ``mean(b)`` is zero.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError(
+            f"a and b: expected two 1-D arrays of one length >= 2, got {a.shape}, {b.shape}"
+        )
+    if b.mean() == 0:
+        raise ValueError("b: its mean is zero, so the ratio is undefined")
+    ratio = float(a.mean() / b.mean())
+    cov = np.cov(a, b, ddof=1)
+    var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / len(a)
+    return ratio, float(np.sqrt(max(var, 0.0)) / abs(b.mean()))

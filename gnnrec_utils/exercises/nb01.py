@@ -1,9 +1,11 @@
 """Checkers for notebook 01 · Graph construction.
 
-Each checker recomputes its answer from the tables it is given, with pandas, numpy and
-torch's sparse product (not the notebook's scorers, the kit's split or its graph
-builders), prints one line, ``Right: ...`` or ``Not yet: ...``, and returns whether the
-answer holds.
+Each checker fixes the variant its exercise asks for (lists of 10, two validation days,
+the weights ``{"pv": 1, "fav": 2, "cart": 3, "buy": 5}``, the quiet shopper) and
+recomputes the answer from the tables it is given, with pandas, numpy and torch's sparse
+product (not the notebook's scorers, the kit's split or its graph builders). It accepts
+a figure as the notebook prints it, prints one line, ``Right: ...`` or ``Not yet: ...``,
+and returns whether the answer holds.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import torch
 
 from gnnrec_utils.data.constants import TARGET_BEHAVIORS
 from gnnrec_utils.data.split import ShopSplit
+from gnnrec_utils.exercises import close_to_printed
 from gnnrec_utils.exercises import say as _say
 
 __all__ = [
+    "ASKED_TOP_K",
+    "ASKED_WEIGHTS",
     "DAY",
     "TZ_OFFSET",
     "check_exercise_1",
@@ -28,6 +33,7 @@ __all__ = [
     "check_exercise_4",
     "cold_test_users",
     "leak_ndcg",
+    "quiet_shopper",
     "two_hop_shoppers",
     "weighted_entry",
 ]
@@ -110,42 +116,61 @@ def leak_ndcg(train: pd.DataFrame, temporal: ShopSplit, k: int) -> dict[str, flo
     return {name: _mean_ndcg(top, relevant, k) for name, top in lists.items()}
 
 
-def check_exercise_1(
-    ratio: float, popularity_change: float, temporal: ShopSplit, leaky: ShopSplit, top_k: int
-) -> bool:
-    """Exercise 1: how many times its honest NDCG@``top_k`` "recently viewed" scores under
-    the random split (``ratio``), and popularity's relative change (``popularity_change``,
-    0.02 for +2 %).
+ASKED_TOP_K = 10  # exercise 1: TOP_K changed from 20 to 10
+NOTEBOOK_TOP_K = 20  # the notebook's TOP_K before the change
 
-    Both are recomputed from the two splits' events: the test-day targets and each
-    shopper's history from ``temporal``, the scorers' inputs from each split's training
-    events. The ratio may be rounded to one decimal, the change to a whole per cent.
+
+def _number(answer) -> float:
+    """A ratio typed as a number or as printed (``"12.3x"``)."""
+    return float(answer.strip().rstrip("x×").strip()) if isinstance(answer, str) else answer
+
+
+def check_exercise_1(ratio, popularity_change, temporal: ShopSplit, leaky: ShopSplit) -> bool:
+    """Exercise 1: at ``TOP_K`` 10, how many times its honest NDCG@10 "recently viewed"
+    scores under the random split (``ratio``, as printed: ``12.3`` or ``"12.3x"``), and
+    popularity's relative change (``popularity_change``: a fraction, ``0.05``, or a
+    percentage, ``5`` or ``"+5%"``).
+
+    Pass the notebook's two splits: ``split`` as ``temporal`` and ``leaky``. Both figures
+    are recomputed at k = 10, whatever ``TOP_K`` the notebook holds, from the splits'
+    events: the test-day targets and each shopper's history from ``temporal``, the
+    scorers' inputs from each split's training events. The ratio is accepted as printed to
+    one decimal, the change to a whole per cent.
     """
-    honest, leaked = (
-        leak_ndcg(temporal.train, temporal, top_k),
-        leak_ndcg(leaky.train, temporal, top_k),
-    )
+    k = ASKED_TOP_K
+    honest, leaked = leak_ndcg(temporal.train, temporal, k), leak_ndcg(leaky.train, temporal, k)
     want_ratio = leaked["recently viewed"] / honest["recently viewed"]
     want_change = leaked["popularity"] / honest["popularity"] - 1
-    if not math.isclose(ratio, want_ratio, rel_tol=0.005, abs_tol=0.05):
+    if not close_to_printed(_number(ratio), want_ratio, 1):
+        return _say(False, _ratio_off(_number(ratio), want_ratio, temporal, leaky))
+    if not close_to_printed(popularity_change, want_change, 0, percent=True):
         return _say(
             False,
-            f"you give a ratio of {ratio:.2f}, but 'recently viewed' scores NDCG@{top_k} "
-            f"{leaked['recently viewed']:.4f} under the random split against "
-            f"{honest['recently viewed']:.4f} under the temporal one, {want_ratio:.1f}x; "
-            f"did you divide the random split's NDCG by the temporal one's, at k = {top_k}?",
-        )
-    if abs(popularity_change - want_change) > 0.005:
-        return _say(
-            False,
-            f"you give popularity a change of {popularity_change:+.1%}, but its NDCG@{top_k} goes "
-            f"from {honest['popularity']:.4f} to {leaked['popularity']:.4f}, {want_change:+.1%}; "
-            "give it as a fraction (0.02 for +2 %)",
+            f"you give popularity a change of {popularity_change}, but its NDCG@{k} goes from "
+            f"{honest['popularity']:.4f} to {leaked['popularity']:.4f}, {want_change:+.1%}; "
+            "give it as a fraction (0.05 for +5 %) or a percentage ('+5%')",
         )
     return _say(
         True,
-        f"at k = {top_k} 'recently viewed' scores {want_ratio:.1f}x its honest NDCG under the "
-        f"random split, popularity {want_change:+.1%}.",
+        f"at k = {k} 'recently viewed' scores {want_ratio:.1f}x its honest NDCG under the "
+        f"random split; popularity moves {want_change:+.1%}.",
+    )
+
+
+def _ratio_off(ratio: float, want: float, temporal: ShopSplit, leaky: ShopSplit) -> str:
+    """What is off in a wrong ratio of exercise 1, naming the list length it belongs to."""
+    n = NOTEBOOK_TOP_K
+    before = leak_ndcg(leaky.train, temporal, n)["recently viewed"]
+    before /= leak_ndcg(temporal.train, temporal, n)["recently viewed"]
+    hint = (
+        f" That is the ratio at TOP_K {n}: set TOP_K to {ASKED_TOP_K} and rerun section 3."
+        if close_to_printed(ratio, before, 1)
+        else ""
+    )
+    return (
+        f"you give a ratio of {ratio:.1f}, but at k = {ASKED_TOP_K} 'recently viewed' scores "
+        f"{want:.1f}x its honest NDCG under the random split; divide the random split's NDCG "
+        f"by the temporal one's.{hint}"
     )
 
 
@@ -171,17 +196,27 @@ def cold_test_users(events: pd.DataFrame, valid_days: int) -> set[int]:
 
 
 def check_exercise_2(answer: int, events: pd.DataFrame) -> bool:
-    """Exercise 2: how many more cold users the test period has with two validation days
-    than with one; recomputed from the events' local days."""
+    """Exercise 2: how many more cold test users two validation days give than one
+    (``answer``, a count). Pass the whole log, ``shop.events``.
+
+    Both counts are recomputed from the events' local days, not from the kit's split.
+    """
     one, two = cold_test_users(events, 1), cold_test_users(events, 2)
     want = len(two) - len(one)
     if answer == want:
         return _say(True, f"{len(two)} cold test users instead of {len(one)}: {want} more.")
-    hint = " (that is the new total; the question asks how many more)" if answer == len(two) else ""
+    if answer == len(two):
+        hint = " That is the new total; the question asks how many more."
+    elif answer == 0:
+        hint = " Split again with valid_days=2 and compare its cold report with the first."
+    elif answer == len(cold_test_users(events, 3)) - len(one):
+        hint = " That is three validation days; the exercise asks for two."
+    else:
+        hint = ""
     return _say(
         False,
-        f"you count {answer} more cold test users{hint}, but two validation days give "
-        f"{len(two)} and one gives {len(one)}: {want} more.",
+        f"you count {answer} more cold test users, but two validation days give "
+        f"{len(two)} and one gives {len(one)}: {want} more.{hint}",
     )
 
 
@@ -206,26 +241,34 @@ def weighted_entry(
     return float(w / math.sqrt(d_user * d_item)) if w else 0.0
 
 
-def check_exercise_3(
-    answer: float, events: pd.DataFrame, user: int, item: int, weights: dict[str, float]
-) -> bool:
-    """Exercise 3: the (``user``, ``item``) entry of the adjacency built from ``events``
-    with behaviour ``weights``, recomputed from the events (four decimals suffice)."""
-    want = weighted_entry(events, user, item, weights)
-    if math.isclose(answer, want, rel_tol=1e-3, abs_tol=5e-5):
+ASKED_WEIGHTS = {"pv": 1, "fav": 2, "cart": 3, "buy": 5}  # exercise 3
+EXAMPLE_WEIGHTS = {"pv": 1, "cart": 3, "buy": 5}  # the example in the text of section 4.2
+
+
+def check_exercise_3(answer, train: pd.DataFrame) -> bool:
+    """Exercise 3: the entry of section 4.2's pair (the user and item of the first
+    training event) in the adjacency weighted ``{"pv": 1, "fav": 2, "cart": 3, "buy": 5}``
+    (``answer``, as printed to four decimals). Pass the training events, ``split.train``.
+
+    The entry is recomputed from the events with pandas, and accepted to four decimals.
+    """
+    user, item = int(train.user_id.iloc[0]), int(train.item_id.iloc[0])
+    want = weighted_entry(train, user, item, ASKED_WEIGHTS)
+    if close_to_printed(answer, want, 4):
         return _say(
             True, f"with these weights the entry of user {user}, item {item} is {want:.4f}."
         )
-    plain = weighted_entry(events, user, item, None)
-    hint = (
-        " That is the unweighted entry: pass the weights to normalized_adjacency."
-        if math.isclose(answer, plain, rel_tol=1e-3, abs_tol=5e-5)
-        else ""
-    )
+    plain = weighted_entry(train, user, item, None)
+    if close_to_printed(answer, plain, 4):
+        hint = " That is the unweighted entry: pass the weights to normalized_adjacency."
+    elif close_to_printed(answer, weighted_entry(train, user, item, EXAMPLE_WEIGHTS), 4):
+        hint = " That is the text's example, without fav: the exercise weighs fav 2."
+    else:
+        hint = ""
     return _say(
         False,
-        f"you give {answer:.4f}, but with these weights the entry of user {user}, item {item} "
-        f"is {want:.4f} (unweighted: {plain:.4f}).{hint}",
+        f"you give {float(answer):.4f}, but with these weights the entry of user {user}, "
+        f"item {item} is {want:.4f} (unweighted: {plain:.4f}).{hint}",
     )
 
 
@@ -247,15 +290,31 @@ def two_hop_shoppers(train: pd.DataFrame, user: int) -> int:
     return int((shared > 0).sum())
 
 
-def check_exercise_4(answer: int, train: pd.DataFrame, user: int) -> bool:
-    """Exercise 4: how many other shoppers share a training item with ``user`` (the
-    two-hop shoppers a GNN learns ``user``'s vector from), recomputed from ``train``."""
+def quiet_shopper(train: pd.DataFrame) -> int:
+    """The first shopper with the fewest distinct training items, at least one."""
+    per_user = train[["user_id", "item_id"]].drop_duplicates().groupby("user_id").size()
+    return int(per_user.index[per_user == per_user.min()].min())
+
+
+def check_exercise_4(answer: int, train: pd.DataFrame) -> bool:
+    """Exercise 4: how many two-hop shoppers the quiet shopper has (``answer``, a count):
+    the other shoppers who share a training item with the first shopper with the fewest
+    training items (one at least). Pass the training events, ``split.train``.
+
+    The shopper and the count are recomputed from ``train`` with a sparse product.
+    """
+    user = quiet_shopper(train)
     want = two_hop_shoppers(train, user)
     if answer == want:
         return _say(True, f"shopper {user} has {want} two-hop shoppers in the training graph.")
-    hint = " (you counted the shopper too)" if answer == want + 1 else ""
+    if answer == want + 1:
+        hint = " You counted the shopper too."
+    elif answer == two_hop_shoppers(train, 42):
+        hint = " That is shopper 42's count: set EGO_USER to the quiet shopper."
+    else:
+        hint = ""
     return _say(
         False,
-        f"you count {answer} two-hop shoppers for shopper {user}{hint}, but {want} other "
-        "shoppers touched one of their training items.",
+        f"you count {answer} two-hop shoppers, but the quiet shopper is {user}, and {want} "
+        f"other shoppers touched one of their training items.{hint}",
     )

@@ -26,7 +26,10 @@ class CascadeGCN(Recommender):
 
     and the model's vectors are :math:`E_B`. Each stage keeps its input as its layer-0
     term, so a node with no edge of a behaviour passes through that stage unchanged
-    (up to the common scale).
+    (up to the common scale). CRGCN also trains every stage on its own behaviour's
+    pairs (a multi-task loss); this version is trained on the target's loss alone, as
+    any model of the kit is by ``train`` (pass ``auxiliary=`` to ``train`` to add one
+    auxiliary behaviour's loss on the final vectors).
 
     Args:
         adjs: one normalised adjacency per behaviour, in funnel order, target last,

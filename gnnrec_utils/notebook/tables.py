@@ -31,7 +31,7 @@ from gnnrec_utils.models.lightgcn import LightGCN
 from gnnrec_utils.models.popularity import Popularity
 from gnnrec_utils.models.topk import topk_excluding
 from gnnrec_utils.retrieval.similar import similar_items
-from gnnrec_utils.scenarios.coldstart import ColdStartRecommender
+from gnnrec_utils.scenarios.inductive import ColdStartRecommender
 
 __all__ = [
     "SideBySide",
@@ -175,7 +175,7 @@ def new_shopper_recommendations(
     How the new shopper is scored, without retraining:
 
     * **LightGCN** (without attribute nodes): inductive fold-in, reused from
-      :class:`gnnrec_utils.scenarios.coldstart.ColdStartRecommender` (notebook 05). The shopper is
+      :class:`gnnrec_utils.scenarios.inductive.ColdStartRecommender` (notebook 05). The shopper is
       added to the training graph as a new node with one edge to each typed item, and the
       trained vectors are propagated over the enlarged graph; the new node starts from
       zero, so its vector is built from those items' vectors and their neighbourhoods,

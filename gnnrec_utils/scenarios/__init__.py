@@ -1,6 +1,8 @@
 """What a shop does with a recommender beyond the test day.
 
-* ``coldstart.py``: new shoppers and new products, without retraining (notebook 05).
+* ``coldstart.py``: the leak-free protocol for new shoppers and products, and the
+  fallbacks; ``inductive.py``: recommending to them with a trained GNN, without
+  retraining (notebook 05).
 * ``dynamic.py``: keeping a model current as days go by (notebook 07).
 * ``simulator.py``, ``choice_model.py``: a shop simulator on the generator's own choice
   model; ``experiments.py``: business metrics and A/B tests; ``bandits.py``: learning
@@ -27,16 +29,12 @@ from gnnrec_utils.scenarios.choice_model import (
     world_fingerprint,
 )
 from gnnrec_utils.scenarios.coldstart import (
-    ColdStartRecommender,
     FewShotTask,
-    attribute_adjacency,
-    attribute_nodes,
+    arrival_split,
     category_scores,
     evaluate_scores,
     few_shot_task,
     hold_out,
-    inductive_embedding,
-    known_nodes,
     per_user_scores,
     segment_popularity,
 )
@@ -47,11 +45,19 @@ from gnnrec_utils.scenarios.experiments import (
     per_shopper_table,
     shoppers_per_arm,
 )
+from gnnrec_utils.scenarios.inductive import (
+    ColdStartRecommender,
+    attribute_adjacency,
+    attribute_nodes,
+    inductive_embedding,
+    known_nodes,
+)
 from gnnrec_utils.scenarios.simulator import ShopSimulator
 
 __all__ = [
     "STEPS",
     "ab_test",
+    "arrival_split",
     "attribute_adjacency",
     "attribute_nodes",
     "BetaArms",

@@ -78,3 +78,27 @@ def test_set_threads_sets_torch_and_faiss(common):
         torch.set_num_threads(before)
         if faiss:
             faiss.omp_set_num_threads(faiss_before)
+
+
+def test_run_info_names_folders_and_holds_no_path_of_the_machine(common, tmp_path):
+    outside = tmp_path / "datasets" / "tmall"
+    outside.mkdir(parents=True)
+    info = common.run_info(
+        "favourite_signal.py",
+        [
+            "--data",
+            str(outside),
+            "data/shop",
+            "--seeds",
+            "0",
+            "--json",
+            "benchmarks/results/x.json",
+        ],
+        start=0.0,
+    )
+    assert info["command"] == (
+        "python benchmarks/favourite_signal.py --data tmall data/shop --seeds 0 "
+        "--json benchmarks/results/x.json"
+    )
+    assert str(tmp_path) not in json.dumps(info)
+    assert set(info) >= {"date", "seconds", "python", "cpus", "load_average"}

@@ -122,7 +122,9 @@ def test_behavior_overlap_tells_a_shop_folder_from_a_tmall_folder(tmall_folder, 
     printed = run("behavior_overlap.py", "--data", tmall_folder, shop, "--json", out)
     result = json.loads(printed.strip().splitlines()[-1])
     assert result == json.loads(out.read_text())
-    assert list(result) == ["shop", "tmall"]  # the shop first, whatever the order given
+    assert list(result) == ["shop", "tmall", "run"]  # the shop first, whatever the order given
+    assert result["run"]["command"].startswith("python benchmarks/behavior_overlap.py --data")
+    assert str(tmp_path) not in json.dumps(result)  # folders by name, no path of this machine
     assert result["shop"]["held-out buy pairs"] > 0
     assert (
         "pv pairs per buy pair" in result["shop"]

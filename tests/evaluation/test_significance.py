@@ -80,3 +80,29 @@ def test_paired_test_matches_scipy_ttest_rel():
     assert result["p_value"] == pytest.approx(reference.pvalue)
     low, high = reference.confidence_interval(0.95)
     assert result["ci95"] == pytest.approx((low, high))
+
+
+def test_paired_ratio_by_hand_and_against_a_bootstrap():
+    from gnnrec_utils.evaluation import paired_ratio
+
+    ratio, se = paired_ratio([1.0, 3.0], [2.0, 6.0])
+    assert ratio == 0.5 and se == 0.0  # a = b / 2 exactly: no spread in the ratio
+    rng = np.random.default_rng(0)
+    b = rng.normal(1.0, 0.5, 4000)
+    a = 0.4 * b + rng.normal(0.0, 0.3, 4000)
+    ratio, se = paired_ratio(a, b)
+    boot = []
+    for _ in range(400):
+        pick = rng.integers(0, len(a), len(a))
+        boot.append(a[pick].mean() / b[pick].mean())
+    assert ratio == pytest.approx(0.4, abs=3 * se)
+    assert se == pytest.approx(np.std(boot), rel=0.15)
+
+
+def test_paired_ratio_refuses_what_it_cannot_compute():
+    from gnnrec_utils.evaluation import paired_ratio
+
+    with pytest.raises(ValueError, match="one length"):
+        paired_ratio([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="mean is zero"):
+        paired_ratio([1.0, 2.0], [1.0, -1.0])

@@ -77,3 +77,44 @@ def test_the_same_source_gives_the_same_copy(tmp_path):
     source = tmp_path / "99_a_notebook.py"
     source.write_text(SOURCE)
     assert tool.text(tool.learner_copy(source)) == tool.text(tool.learner_copy(source))
+
+
+CHECKED = """# %% [markdown]
+# # 98 · Checked
+# **Runtime**: ~1 s on a 2-core CPU (measured).
+
+# %%
+split = "a split"
+
+# %% [markdown] tags=["solution"]
+# ### Solution 1
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises import nb04
+
+coverage = 0.5
+assert nb04.check_exercise_2(coverage,
+                             split)
+
+# %% [markdown] tags=["solution"]
+# ### Solution 2
+
+# %% tags=["solution"]
+from gnnrec_utils.exercises.nb11 import check_exercise_3 as check
+
+assert check(1, k=10)
+"""
+
+
+def test_a_placeholder_carries_the_call_that_checks_its_exercise(tmp_path):
+    source = tmp_path / "98_checked.py"
+    source.write_text(CHECKED)
+    code = [c.source.splitlines() for c in tool.learner_copy(source).cells if c.cell_type == "code"]
+    first, second = code[-2:]
+    assert first[0] == "# Exercise 1: your answer here"
+    assert "from gnnrec_utils.exercises.nb04 import check_exercise_2" in first
+    assert first[-1] == "# check_exercise_2(coverage, split)"  # commented: build it first
+    assert "coverage = 0.5" not in "\n".join(first)  # the answer itself stays out
+    assert second[0] == "# Exercise 2: your answer here"
+    assert "from gnnrec_utils.exercises.nb11 import check_exercise_3" in second
+    assert second[-1] == "# check_exercise_3(1, k=10)"  # the checker's own name, not the alias

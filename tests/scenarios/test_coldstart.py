@@ -303,3 +303,34 @@ def test_cold_start_recommender_rejects_bad_input(trained_pair):
     )
     with pytest.raises(ValueError, match="brand_id.*not a value"):
         with_attr.recommend_for_new_item({"category_id": 1, "brand_id": 7, "price": 3.0})
+
+
+# ---------------------------------------------------------------- arrivals
+
+
+def test_arrival_split_fits_before_any_newcomer_event(tiny_shop):
+    from gnnrec_utils.data import DAY
+    from gnnrec_utils.scenarios import arrival_split
+
+    split, newcomers = arrival_split(tiny_shop, 4)
+    first = tiny_shop.events.groupby("user_id").timestamp.min()
+    assert split.valid_start + DAY == split.test_start
+    assert split.train.timestamp.max() < split.valid_start <= split.valid.timestamp.min()
+    assert split.valid.timestamp.max() < split.test_start
+    # every newcomer's every event comes after everything the model fits or stops on
+    assert np.array_equal(newcomers, np.sort(first[first >= split.test_start].index))
+    assert set(split.test.user_id) == set(newcomers) and len(newcomers) > 0
+    assert split.test.timestamp.min() >= split.test_start
+    assert not split.train.user_id.isin(newcomers).any()
+    assert not split.valid.user_id.isin(newcomers).any()
+    everything = tiny_shop.events[tiny_shop.events.user_id.isin(newcomers)]
+    assert len(split.test) == len(everything)  # no newcomer event is dropped
+
+
+def test_arrival_split_needs_a_training_and_a_validation_day(tiny_shop):
+    from gnnrec_utils.scenarios import arrival_split
+
+    with pytest.raises(ValueError, match="arrival_day must lie in 2..8"):
+        arrival_split(tiny_shop, 1)
+    with pytest.raises(ValueError, match="arrival_day must lie in 2..8"):
+        arrival_split(tiny_shop, 9)
