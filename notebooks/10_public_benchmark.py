@@ -17,7 +17,7 @@
 # - when a graph model helps and when a linear item-item model is enough — on this data.
 #
 # **Prerequisites**: 04 · Evaluation and 08 · Real datasets.
-# **Runtime**: ~19 s on a 2-core CPU (measured).
+# **Runtime**: ~16 s on a 2-core CPU (measured).
 # **Source**: `10_public_benchmark.py`, a jupytext script paired with this notebook: edit
 # either one, then rerun it with `python tools/run_notebook.py 10` (README, *Editing a
 # notebook*).

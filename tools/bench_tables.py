@@ -507,6 +507,85 @@ def public() -> str:
     )
 
 
+def public_paper() -> str:
+    """Gowalla on the LightGCN paper's split (train + valid, settings chosen on valid)."""
+    names = {"popularity": "popularity", "itemknn": "item-kNN", "ease": "EASE^R",
+             "gfcf": "GF-CF", "bspm": "BSPM", "mf": "MF-BPR", "lightgcn": "LightGCN",
+             "xsimgcl": "XSimGCL", "ngcf": "NGCF"}  # fmt: skip
+    rows, paired = [], []
+    for rec_name in PUBLIC_PAPER_RECORDS:
+        rec = record(rec_name)
+        for model, m in rec["models"].items():
+            anchor = rec["anchors"].get(model)
+            published = f"{f(anchor['recall@20'], 4)} / {f(anchor['ndcg@20'], 4)}" if anchor else ""
+            if "skipped" in m:
+                rows.append(
+                    [
+                        names[model],
+                        "skipped: " + m["skipped"],
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        f"`{rec_name}`",
+                    ]
+                )
+                continue
+            settings = ", ".join(f"{k} {v}" for k, v in m.get("settings", {}).items())
+            if model == "itemknn":
+                settings = f"{rec['config']['knn_neighbours']} neighbours"
+            sd = lambda k: f" ± {f(m[k + '_sd'], 4)}" if m.get(k + "_sd") is not None else ""  # noqa: B023, E731
+            rows.append(
+                [names[model], m["protocol"] + (f" ({settings})" if settings else ""),
+                 f(m["recall@20"], 4) + sd("recall@20"), f(m["ndcg@20"], 4) + sd("ndcg@20"),
+                 published, f(m["fit_s"], 1), f(m["score_s"], 1), f(m["peak_rss_gib"], 2),
+                 f"`{rec_name}`"]
+            )  # fmt: skip
+        reference = names[rec["paired_reference"]]
+        by_model: dict[str, dict] = {}
+        for key, t in rec["paired"].items():
+            model, metric = key.replace(f" - {rec['paired_reference']}", "").split(" ")
+            by_model.setdefault(model, {})[metric] = t
+        for model, t in by_model.items():
+            cells = [
+                f"{signed(t[m]['mean_diff'])} [{signed(t[m]['ci95'][0])}, {signed(t[m]['ci95'][1])}]"
+                for m in ("recall@20", "ndcg@20")
+            ]
+            paired.append([f"{names[model]} − {reference}", *cells, f"`{rec_name}`"])
+    head = ["model", "protocol (settings)", "Recall@20", "NDCG@20", "published R / N",
+            "fit s", "scoring s", "peak GiB", "record"]  # fmt: skip
+    out = [table(head, rows)]
+    if paired:
+        out.append(
+            table(
+                ["pair", "Recall@20 [95 % interval]", "NDCG@20 [95 % interval]", "record"], paired
+            )
+        )
+    return "\n\n".join(out)
+
+
+#: The records of the paper-split table, in the order of its rows.
+PUBLIC_PAPER_RECORDS = ("public_gowalla_paper",)
+
+
+def full_ranking() -> str:
+    rec = record("full_ranking")
+    rows = [[
+        f"{rec['users']:,} x {rec['items']:,}", rec["chunk"], f(rec["kit_seconds"], 1),
+        f(rec["kit_peak_rss_gib"], 2), f"{rec['reference_seconds']:.1f} ({rec['reference_users']:,} users)",
+        f(rec["speedup_per_user"], 1), f"{rec['lists_that_differ']:,}",
+        f(rec["reference_metrics"]["recall@20"], 4), f(rec["kit_metrics_on_reference_users"]["recall@20"], 4),
+    ]]  # fmt: skip
+    head = ["users x items", "chunk", "kit s", "kit peak GiB", "per-user loop s",
+            "per-user speed-up", "lists that differ", "Recall@20 loop", "Recall@20 kit"]  # fmt: skip
+    return table(head, rows) + (
+        f"\n\nMachine load as it ended: {rec['run']['load_average']}; torch threads "
+        f"{rec['run'].get('threads')}. Record: `benchmarks/results/full_ranking.json`."
+    )
+
+
 #: ``{name: writer}`` of the tables of ``benchmarks/README.md``.
 BENCH_TABLES: dict[str, Callable[[], str]] = {
     "propagation": propagation,
@@ -530,6 +609,8 @@ BENCH_TABLES: dict[str, Callable[[], str]] = {
     "sampled_parity": sampled_parity,
     "distributed": distributed,
     "public": public,
+    "public_paper": public_paper,
+    "full_ranking": full_ranking,
 }
 
 

@@ -1,4 +1,5 @@
-"""LightGCN's ``train.txt`` / ``test.txt`` format (Gowalla, Yelp2018, Amazon-Book).
+"""LightGCN's ``train.txt`` / ``test.txt`` format (Gowalla, Yelp2018, Amazon-Book),
+with an optional ``valid.txt``.
 
 One line per user, ``user item item ...``; no timestamps: as for Tmall, the file each
 pair came from goes into a ``period`` column.
@@ -19,22 +20,27 @@ from gnnrec_utils.io.files import check_file, find_file
 
 __all__ = ["LIGHTGCN_FILES", "load_lightgcn_format"]
 
-#: LightGCN's files and the period each holds.
-LIGHTGCN_FILES = (("train.txt", "train"), ("test.txt", "test"))
+#: LightGCN's files and the period each holds; ``valid.txt`` is read when present.
+LIGHTGCN_FILES = (("train.txt", "train"), ("valid.txt", "valid"), ("test.txt", "test"))
+_OPTIONAL = ("valid.txt",)
 _LIGHTGCN_LINE = (
     "space-separated non-negative integer ids: a user id, then that user's item ids (possibly none)"
 )
 
 
 def load_lightgcn_format(path: PathLike, *, verbose: bool = True) -> Dataset:
-    """Data in LightGCN's format (He et al., SIGIR 2020): ``train.txt`` and ``test.txt``,
-    one line per user, ``user item item ...``, ids from 0 (Gowalla, Yelp2018,
-    Amazon-Book as the LightGCN and GF-CF papers use them).
+    """Data in LightGCN's format (He et al., SIGIR 2020): ``train.txt``, ``test.txt`` and,
+    when the folder has one, ``valid.txt``, one line per user, ``user item item ...``,
+    ids from 0 (Gowalla, Yelp2018, Amazon-Book as the LightGCN and GF-CF papers use them).
 
     Built as :func:`load_tmall` builds its result: no timestamps, so every event gets
     ``timestamp`` 0 and the file it came from goes into the column ``period``
-    (``"train"`` or ``"test"``; there is no validation file, so
-    :func:`gnnrec_utils.data.split.period_split` gives an empty ``valid``). Every pair is a
+    (``"train"``, ``"valid"`` or ``"test"``). With a ``valid.txt``,
+    :func:`gnnrec_utils.data.split.period_split` gives the protocol of a published split
+    whose training pairs were cut in two: choose settings with ``history("valid")``
+    (train) against ``targets("valid")``, then refit on ``history("test")`` (train +
+    valid) and score ``targets("test")`` once. Without one, ``valid`` is empty and
+    train is the whole training side. Every pair is a
     ``buy`` event, so ``ShopSplit.targets("test")`` is the test pairs. The files' ids
     are kept as the kit's ids: ``num_users`` and ``num_items`` are one more than the
     largest user and item id of either file, so a user whose line holds only its id
@@ -61,9 +67,16 @@ def load_lightgcn_format(path: PathLike, *, verbose: bool = True) -> Dataset:
     folder = folder.parent
     read = {}
     for name, period in LIGHTGCN_FILES:
+        if name in _OPTIONAL and not (folder / name).exists():
+            continue
         check_file(folder / name, f"LightGCN's {period} pairs ({_LIGHTGCN_LINE})")
         read[period] = _lightgcn_file(folder / name)
-    _check_test_not_in_train(folder / "test.txt", read["train"], read["test"])
+    if "valid" in read:
+        _check_disjoint(
+            folder / "valid.txt", "valid.txt", read["train"], read["valid"], "train.txt"
+        )
+        _check_disjoint(folder / "test.txt", "test.txt", read["valid"], read["test"], "valid.txt")
+    _check_disjoint(folder / "test.txt", "test.txt", read["train"], read["test"], "train.txt")
     data = _lightgcn_dataset(folder, read)
     if verbose:
         print(data.report.to_string(index=False))
@@ -103,18 +116,19 @@ def _lightgcn_ids(file: Path, number: int, tokens: list[str]) -> np.ndarray:
     return np.array([int(t) for t in tokens], dtype=np.int64)
 
 
-def _check_test_not_in_train(file: Path, train, test) -> None:
-    """Raise at the first line of ``test.txt`` holding a pair of ``train.txt``."""
-    width = int(max(train[1].max(initial=0), test[1].max(initial=0))) + 1
-    both = np.isin(test[0] * width + test[1], train[0] * width + train[1])
+def _check_disjoint(file: Path, name: str, earlier, later, earlier_name: str) -> None:
+    """Raise at the first line of ``file`` holding a pair of ``earlier_name``: held-out
+    pairs are ranked against every item the user's earlier files do not hold."""
+    width = int(max(earlier[1].max(initial=0), later[1].max(initial=0))) + 1
+    both = np.isin(later[0] * width + later[1], earlier[0] * width + earlier[1])
     if both.any():
         row = int(np.flatnonzero(both)[0])
         raise DataFormatError(
             file,
-            int(test[2][row]),
-            "only items the user has no train.txt pair with (training items are excluded "
+            int(later[2][row]),
+            f"only items the user has no {earlier_name} pair with (known items are excluded "
             "from the ranking, so a pair in both files could never be recommended)",
-            f"user {test[0][row]} item {test[1][row]}, also in train.txt",
+            f"user {later[0][row]} item {later[1][row]}, also in {earlier_name}",
         )
 
 
@@ -122,9 +136,11 @@ def _lightgcn_dataset(folder: Path, read: dict) -> Dataset:
     """The events, tables and report of the two files."""
     num_users = max(r[3] for r in read.values()) + 1
     num_items = int(max(r[1].max(initial=-1) for r in read.values())) + 1
-    user = np.concatenate([read[p][0] for p in ("train", "test")]).astype(np.int32)
-    item = np.concatenate([read[p][1] for p in ("train", "test")]).astype(np.int32)
-    sizes = [len(read[p][0]) for p in ("train", "test")]
+    periods = [p for p in PERIODS if p in read]
+    user = np.concatenate([read[p][0] for p in periods]).astype(np.int32)
+    item = np.concatenate([read[p][1] for p in periods]).astype(np.int32)
+    sizes = [len(read[p][0]) for p in periods]
+    codes = [PERIODS.index(p) for p in periods]
     events = pd.DataFrame(
         {
             "user_id": user,
@@ -134,7 +150,7 @@ def _lightgcn_dataset(folder: Path, read: dict) -> Dataset:
                 np.full(len(user), BEHAVIORS.index("buy"), dtype=np.int8), BEHAVIORS
             ),
             "timestamp": np.zeros(len(user), dtype=np.int64),
-            "period": pd.Categorical.from_codes(np.repeat([0, 2], sizes), PERIODS),
+            "period": pd.Categorical.from_codes(np.repeat(codes, sizes), PERIODS),
         }
     )
     users = pd.DataFrame({"user_id": np.arange(num_users), "orig_user_id": np.arange(num_users)})
@@ -163,11 +179,13 @@ def _lightgcn_report(read: dict, num_users: int, num_items: int, num_events: int
     rows = [
         (f"read {name}", len(read[p][0]), f"{read[p][4]:,} items repeated on a line dropped")
         for name, p in LIGHTGCN_FILES
+        if p in read
     ]
     trained_items = len(np.unique(read["train"][1]))
+    valid = "" if "valid" in read else "; no valid.txt"
     detail = (
         f"{num_users:,} users, {num_items:,} items (largest ids + 1), "
-        f"{trained_items:,} items in train.txt; no pair in both files"
+        f"{trained_items:,} items in train.txt; no pair in two files{valid}"
     )
     rows.append(("tables", num_events, detail))
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS)).astype({"rows": "Int64"})

@@ -31,7 +31,7 @@ from gnnrec_utils.checks import as_ids, check_positive
 from gnnrec_utils.data.split import ShopSplit
 from gnnrec_utils.evaluation.metrics import per_user_recall_ndcg
 from gnnrec_utils.evaluation.significance import standard_error
-from gnnrec_utils.models.base import Recommender
+from gnnrec_utils.models.base import Recommender, progress_bar
 from gnnrec_utils.models.topk import topk_excluding
 
 __all__ = [
@@ -84,6 +84,7 @@ def evaluate_full_ranking(
     k: int = 10,
     chunk: int = 1024,
     per_user: bool = False,
+    progress: bool = False,
 ) -> dict:
     """Recall@k and NDCG@k over the full catalogue, with standard errors.
 
@@ -101,6 +102,7 @@ def evaluate_full_ranking(
         per_user: also return ``"user_id"``, ``"per_user_recall"`` and
             ``"per_user_ndcg"`` arrays (same order), for
             :func:`~gnnrec_utils.evaluation.significance.paired_test` between two models.
+        progress: show a progress bar over the users.
 
     Returns:
         ``{"recall@k", "recall@k_se", "ndcg@k", "ndcg@k_se", "users"}``: means over the
@@ -120,7 +122,8 @@ def evaluate_full_ranking(
     relevant = relevant[["user_id", "item_id"]].drop_duplicates()
     ids = ids[np.isin(ids, relevant.user_id.to_numpy())]
     if len(ids):
-        recall, ndcg = per_user_metrics(_score_fn(scorer), ids, relevant, exclude, k, chunk)
+        with progress_bar(_score_fn(scorer), len(ids), progress) as score_fn:
+            recall, ndcg = per_user_metrics(score_fn, ids, relevant, exclude, k, chunk)
     else:
         recall = ndcg = np.empty(0)
     out = {

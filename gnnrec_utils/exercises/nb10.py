@@ -225,7 +225,7 @@ def check_exercise_2(scores, split: ShopSplit, n: int = 5) -> bool:
     return say(
         False,
         f"your scores differ from r_u R̃ᵀR̃ by up to {np.abs(got - want).max():.3g} "
-        "(GF-CF's default alpha=0.3 adds the ideal low-pass term; the linear filter alone "
+        "(GF-CF's default alpha=0.2 adds the ideal low-pass term; the linear filter alone "
         "is alpha=0)",
     )
 

@@ -23,6 +23,7 @@ One file per model family:
 * ``multibehavior.py`` (:class:`MultiBehaviorGCN`, one graph per behaviour, mixed) and
   ``cascade.py`` (:class:`CascadeGCN`, behaviours in funnel order): multi-behaviour.
 * Beyond LightGCN: ``gfcf.py`` (:class:`GFCF`, a training-free graph filter),
+  ``bspm.py`` (:class:`BSPM`, GF-CF's filters then a sharpening step, training-free),
   ``xsimgcl.py`` (:class:`XSimGCL` and its contrastive loss :func:`info_nce`) and
   ``ngcf.py`` (:class:`NGCF`, the GNN LightGCN simplified).
 """
@@ -30,6 +31,7 @@ One file per model family:
 from __future__ import annotations
 
 from gnnrec_utils.models.base import NO_PAIRS, Recommender
+from gnnrec_utils.models.bspm import BSPM, sharpening_polynomial
 from gnnrec_utils.models.cascade import CascadeGCN
 from gnnrec_utils.models.ease import EASE, ease_memory_bytes
 from gnnrec_utils.models.encoders import (
@@ -55,6 +57,7 @@ from gnnrec_utils.models.topk import stable_topk, topk_excluding
 from gnnrec_utils.models.xsimgcl import XSimGCL, info_nce
 
 __all__ = [
+    "BSPM",
     "EASE",
     "GFCF",
     "ITEM_ATTRIBUTES",
@@ -78,6 +81,7 @@ __all__ = [
     "price_bands",
     "Recommender",
     "SampledLightGCN",
+    "sharpening_polynomial",
     "stable_topk",
     "topk_excluding",
     "user_attribute_codes",

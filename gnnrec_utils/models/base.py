@@ -21,11 +21,13 @@ hook                          default
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from gnnrec_utils.models.topk import topk_excluding
 
@@ -88,7 +90,12 @@ class Recommender(nn.Module):
 
     @torch.no_grad()
     def recommend(
-        self, users, k: int = 10, exclude: pd.DataFrame | None = None, chunk: int = 1024
+        self,
+        users,
+        k: int = 10,
+        exclude: pd.DataFrame | None = None,
+        chunk: int = 1024,
+        progress: bool = False,
     ) -> np.ndarray:
         """Top-``k`` item ids for each of ``users`` over all items.
 
@@ -97,10 +104,32 @@ class Recommender(nn.Module):
             k: list length.
             exclude: (user_id, item_id) pairs never to recommend, e.g. the history.
             chunk: users scored at once (memory ``chunk * num_items`` floats).
+            progress: show a progress bar over the users.
         """
         users = np.asarray(users, dtype=np.int64)
         exclude = NO_PAIRS if exclude is None else exclude
-        return topk_excluding(self.scorer(), users, exclude, k, chunk)
+        with progress_bar(self.scorer(), len(users), progress) as score_fn:
+            return topk_excluding(score_fn, users, exclude, k, chunk)
 
     def extra_repr(self) -> str:
         return f"num_users={self.num_users}, num_items={self.num_items}"
+
+
+@contextmanager
+def progress_bar(score_fn: Callable[[np.ndarray], Tensor], total: int, show: bool):
+    """``score_fn`` counting the users it scores on a tqdm bar of ``total`` users (closed
+    on leaving), or ``score_fn`` itself when ``show`` is false."""
+    if not show:
+        yield score_fn
+        return
+    bar = tqdm(total=total, desc="ranking", unit="user")
+
+    def counted(users) -> Tensor:
+        scores = score_fn(users)
+        bar.update(len(users))
+        return scores
+
+    try:
+        yield counted
+    finally:
+        bar.close()

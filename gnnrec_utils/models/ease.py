@@ -5,10 +5,19 @@ before the fit allocates anything).
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import Tensor
 
+from gnnrec_utils.graph.sparse import (
+    csr_row_block,
+    csr_rows_as_columns,
+    sparse_csr,
+    transpose_csr,
+)
 from gnnrec_utils.machine import available_memory_bytes
 from gnnrec_utils.models.base import Recommender
 
@@ -20,13 +29,14 @@ def ease_memory_bytes(
 ) -> int:
     r"""Bytes :class:`EASE` holds at its peak for ``num_items`` items.
 
-    Three dense (num_items, num_items) matrices are alive at once in every step of the
-    fit: while ``torch.linalg.inv`` runs, its input (the Gram matrix plus
-    :math:`\lambda I`), the LU factor it works on and the inverse it returns; before
-    that the Gram matrix, :math:`\lambda I` and their sum; after it :math:`P`,
-    :math:`B` and :math:`B^\top`. (Measured: 3.2 such matrices of peak resident memory
-    at 7,000 items; the rest is LAPACK's workspace.) The model also keeps the dense
-    (num_users, num_items) interaction matrix, counted when ``num_users`` is given.
+    The fit works in one dense (num_items, num_items) buffer and borrows a second one
+    for a step: the Gram matrix is built in place, factored in place (Cholesky,
+    :math:`LL^\top`), :math:`L^{-1}` is solved into a second matrix, and
+    :math:`P = L^{-\top} L^{-1}` is written back over the first, which then becomes
+    :math:`B` in place. (Measured: 2.2 such matrices of peak resident memory at 4,000
+    items, the rest being LAPACK's workspace; counted here as 2.25.) The interactions
+    stay sparse; with ``num_users`` given, one scoring chunk of at most 1,024 users'
+    dense scores is counted as well.
 
     Args:
         num_users: rows of the interaction matrix. (default: 0, left out)
@@ -39,7 +49,8 @@ def ease_memory_bytes(
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     itemsize = torch.empty((), dtype=dtype).element_size()
-    return itemsize * (3 * int(num_items) ** 2 + int(num_users) * int(num_items))
+    chunk = min(int(num_users), 1024)  # the users ``recommend`` scores at once by default
+    return itemsize * (9 * int(num_items) ** 2 // 4 + chunk * int(num_items))
 
 
 def _check_ease_fits(shape, dtype: torch.dtype, max_bytes: float | None) -> None:
@@ -51,8 +62,8 @@ def _check_ease_fits(shape, dtype: torch.dtype, max_bytes: float | None) -> None
     if max_bytes is not None and need > max_bytes:
         raise MemoryError(
             f"EASE over {shape[1]:,} items needs about {need / 2**30:.1f} GiB ({need:,} bytes: "
-            f"three {shape[1]:,} x {shape[1]:,} {dtype} matrices at once plus the "
-            f"{shape[0]:,} x {shape[1]:,} interaction matrix), more than the {max_bytes:,.0f} "
+            f"2.25 {shape[1]:,} x {shape[1]:,} {dtype} matrices at once plus a "
+            f"scoring chunk of {min(int(shape[0]), 1024):,} users), more than the {max_bytes:,.0f} "
             f"bytes {source}; use fewer items, dtype=torch.float32, or "
             "ItemKNN(..., top_neighbours=..., block_size=...)"
         )
@@ -67,12 +78,12 @@ class EASE(Recommender):
             \ \text{s.t.}\ \operatorname{diag}(B) = 0, \qquad
         P = (X^\top X + \lambda I)^{-1}, \quad B_{ij} = -P_{ij} / P_{jj}\ (i \ne j)
 
-    and :math:`\hat y_{u} = x_u B`. ``get_embedding`` returns the interaction rows and
-    :math:`B^\top`, so the dot product is that score. Inverting the item-item matrix
-    costs :math:`O(I^3)`: seconds for a few thousand items. Memory is three dense
-    item-item matrices at once (:func:`ease_memory_bytes`): those alone fill 16 GiB at
-    about 26,700 items and 24 GiB at 32,700 in float64, at 37,800 and 46,300 in float32.
-    The fit checks this before allocating anything.
+    and :math:`\hat y_{u} = x_u B`, computed a chunk of users at a time as a sparse
+    product of their rows with :math:`B`. Inverting the item-item matrix costs
+    :math:`O(I^3)`: seconds for a few thousand items, tens of minutes for 40,000 on a
+    2-core CPU. Memory is at most 2.25 dense item-item matrices at once
+    (:func:`ease_memory_bytes`): 16 GiB at about 30,800 items in float64 and 43,600 in
+    float32. The fit checks this before allocating anything.
 
     Args:
         interactions: binary (num_users, num_items) interaction matrix, dense or sparse.
@@ -91,17 +102,65 @@ class EASE(Recommender):
         max_bytes: float | None = None,
     ):
         _check_ease_fits(interactions.shape, dtype, max_bytes)
-        x = (interactions.to_dense() if interactions.is_sparse else interactions).to(dtype)
+        x = sparse_csr(interactions, dtype)
         super().__init__(*x.shape)
-        p = torch.linalg.inv(x.T @ x + l2 * torch.eye(x.shape[1], dtype=dtype))
-        b = -p / torch.diagonal(p)
-        b.fill_diagonal_(0.0)
+        weights = _gram(x)
+        weights.diagonal().add_(l2)
+        _invert_spd_in_place(weights)  # P
+        weights.div_(weights.diagonal().clone().neg_())  # column j over -P_jj
+        weights.fill_diagonal_(0.0)  # B
         self.l2 = l2
         self.register_buffer("interactions", x, persistent=False)
-        self.register_buffer("weights_t", b.T.contiguous(), persistent=False)
+        self.register_buffer("weights", weights, persistent=False)
+
+    @property
+    def weights_t(self) -> Tensor:
+        """:math:`B^\top`, a view (the item vectors of :meth:`get_embedding`)."""
+        return self.weights.T
 
     def get_embedding(self) -> tuple[Tensor, Tensor]:
-        return self.interactions, self.weights_t
+        """The dense interaction rows and :math:`B^\top`: their dot products are the
+        scores. Builds the dense (num_users, num_items) matrix; :meth:`scorer` does not."""
+        return self.interactions.to_dense(), self.weights_t
+
+    def scorer(self) -> Callable[[np.ndarray], Tensor]:
+        """Scores of a chunk of users: their sparse rows of the interactions times
+        :math:`B`, never the dense interaction matrix."""
+
+        def scores(users) -> Tensor:
+            rows = torch.as_tensor(np.asarray(users), dtype=torch.long)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+                chunk = transpose_csr(csr_rows_as_columns(self.interactions, rows))
+                return chunk @ self.weights
+
+        return scores
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, l2={self.l2}"
+
+
+def _gram(x: Tensor) -> Tensor:
+    r""":math:`X^\top X` of a sparse CSR ``x`` as a dense matrix, built a block of item
+    rows at a time (each block: a sparse product with a dense slice of ``x``'s columns)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+        xt = transpose_csr(x)  # (items, users)
+        n = x.shape[1]
+        block = max(1, min(2048, n // 16))  # a block's product is at most 1/16 of the result
+        gram = torch.empty((n, n), dtype=x.dtype)
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
+            columns = csr_row_block(xt, lo, hi).to_dense().T.contiguous()  # (users, hi - lo)
+            gram[lo:hi] = (xt @ columns).T  # symmetric: rows lo:hi are columns lo:hi
+        return gram
+
+
+def _invert_spd_in_place(a: Tensor) -> None:
+    r"""Overwrite the symmetric positive definite ``a`` with its inverse, holding one more
+    matrix of its size at most: :math:`a = LL^\top` in place, :math:`L^{-1}` solved into
+    a second matrix, :math:`a \leftarrow L^{-\top} L^{-1}`."""
+    torch.linalg.cholesky(a, out=a)
+    inverse_l = torch.eye(a.shape[0], dtype=a.dtype)
+    torch.linalg.solve_triangular(a, inverse_l, upper=False, out=inverse_l)
+    torch.matmul(inverse_l.T, inverse_l, out=a)

@@ -5,6 +5,8 @@ in test.txt)::
 
     train.txt   0 1 2 / 1 0 / 2 2 3 5 / 3
     test.txt    0 4 / 2 0 6
+
+and, where a test adds one, ``valid.txt`` ``0 3 / 1 5``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ TRAIN = "0 1 2\n1 0\n2 2 3 5\n3\n"
 TEST = "0 4\n2 0 6\n"
 
 
-def write(folder, train=TRAIN, test=TEST):
+VALID = "0 3\n1 5\n"
+
+
+def write(folder, train=TRAIN, test=TEST, valid=None):
     folder.mkdir(exist_ok=True)
-    if train is not None:
-        (folder / "train.txt").write_text(train)
-    if test is not None:
-        (folder / "test.txt").write_text(test)
+    for name, text in (("train.txt", train), ("test.txt", test), ("valid.txt", valid)):
+        if text is not None:
+            (folder / name).write_text(text)
     return folder
 
 
@@ -50,6 +54,23 @@ def test_pairs_periods_and_ids_as_in_the_files(data):
     assert list(data.categories) == ["unknown"]
     assert data.report.step.tolist() == ["read train.txt", "read test.txt", "tables"]
     assert data.report.rows.tolist() == [6, 3, 9]
+    assert data.report.detail.iloc[-1].endswith("no valid.txt")
+
+
+def test_a_valid_file_gives_the_choose_then_refit_protocol(tmp_path):
+    data = load_lightgcn_format(write(tmp_path / "v", valid=VALID), verbose=False)
+    assert data.report.step.tolist() == [
+        "read train.txt",
+        "read valid.txt",
+        "read test.txt",
+        "tables",
+    ]
+    assert data.events.period.tolist() == ["train"] * 6 + ["valid"] * 2 + ["test"] * 3
+    split = period_split(data)
+    assert pairs(split.targets("valid")) == [(0, 3), (1, 5)]
+    assert pairs(split.history("valid")) == pairs(split.train)  # choose: fit on train
+    assert pairs(split.history("test")) == pairs(split.train) + [(0, 3), (1, 5)]  # refit
+    assert pairs(split.targets("test")) == [(0, 4), (2, 0), (2, 6)]
 
 
 def test_period_split_gives_the_lightgcn_protocol(data):
@@ -77,21 +98,24 @@ def test_a_file_path_finds_its_folder_and_repeated_items_count_once(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("train", "test", "file", "line", "found"),
+    ("train", "test", "file", "line", "found", "valid"),
     [
-        ("0 1\n1 x\n", TEST, "train.txt", 2, "'x' (not an integer)"),
-        ("0 1\n1 2.5\n", TEST, "train.txt", 2, "'2.5' (not an integer)"),
-        ("0 1\n-1 2\n", TEST, "train.txt", 2, "'-1' (a negative id)"),
-        (TRAIN, "0 4\n0 3\n", "test.txt", 2, "user 0 again (first on line 1)"),
-        (TRAIN, "0 4\n\n2 6 5\n", "test.txt", 3, "user 2 item 5, also in train.txt"),
-        ("", TEST, "train.txt", None, "an empty file"),
+        ("0 1\n1 x\n", TEST, "train.txt", 2, "'x' (not an integer)", None),
+        ("0 1\n1 2.5\n", TEST, "train.txt", 2, "'2.5' (not an integer)", None),
+        ("0 1\n-1 2\n", TEST, "train.txt", 2, "'-1' (a negative id)", None),
+        (TRAIN, "0 4\n0 3\n", "test.txt", 2, "user 0 again (first on line 1)", None),
+        (TRAIN, "0 4\n\n2 6 5\n", "test.txt", 3, "user 2 item 5, also in train.txt", None),
+        ("", TEST, "train.txt", None, "an empty file", None),
+        (TRAIN, TEST, "valid.txt", 2, "user 1 item 0, also in train.txt", "0 3\n1 0\n"),
+        (TRAIN, "0 4\n1 5\n", "test.txt", 2, "user 1 item 5, also in valid.txt", VALID),
+        (TRAIN, TEST, "valid.txt", 1, "'v' (not an integer)", "0 v\n"),
     ],
 )
 def test_bad_files_name_the_file_the_line_and_the_expectation(
-    tmp_path, train, test, file, line, found
+    tmp_path, train, test, file, line, found, valid
 ):
     with pytest.raises(DataFormatError) as error:
-        load_lightgcn_format(write(tmp_path / "bad", train, test), verbose=False)
+        load_lightgcn_format(write(tmp_path / "bad", train, test, valid), verbose=False)
     assert error.value.path.name == file and error.value.line == line
     assert error.value.found == found
     where = file if line is None else f"{file}, line {line}"

@@ -91,7 +91,7 @@ def test_gfcf_recommend_ranks_user_scores_without_history():
     got = model.score(torch.tensor([0, 5]), torch.tensor([2, 3]))
     full = model.user_scores([0, 5])
     torch.testing.assert_close(got, torch.stack([full[0, 2], full[1, 3]]))
-    assert "alpha=0.3, rank=4" in repr(model)
+    assert "alpha=0.2, rank=4" in repr(model)
 
 
 @pytest.mark.parametrize(

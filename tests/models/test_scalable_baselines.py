@@ -145,12 +145,36 @@ def test_fifty_thousand_items_fit_where_the_dense_similarity_would_take_ten_gb()
 # --- EASE ---------------------------------------------------------------------------
 
 
-def test_ease_memory_counts_three_item_matrices_and_the_interactions():
-    assert ease_memory_bytes(num_items=1000) == 3 * 1000**2 * 8
+def test_ease_memory_counts_two_and_a_quarter_item_matrices_and_a_user_block():
+    assert ease_memory_bytes(num_items=1000) == 2.25 * 1000**2 * 8
     assert (
         ease_memory_bytes(num_users=50, num_items=1000, dtype=torch.float32)
-        == (3 * 1000**2 + 50 * 1000) * 4
+        == (2.25 * 1000**2 + 50 * 1000) * 4
     )
+    # a scoring chunk of at most 1,024 users, not the whole dense interaction matrix
+    assert ease_memory_bytes(num_users=10**6, num_items=1000) == (2.25 * 1000**2 + 1024 * 1000) * 8
+
+
+def test_ease_in_its_one_buffer_equals_the_closed_form_and_stays_within_its_estimate():
+    """Gram in blocks, inverse in place: the same B as ``torch.linalg.inv``, and the peak
+    memory of the fit under the estimate."""
+    from gnnrec_utils.machine import peak_rss_bytes, rss_bytes
+
+    rng = np.random.default_rng(3)
+    x = torch.tensor((rng.random((900, 2500)) < 0.01).astype(np.float64))
+    p = torch.linalg.inv(x.T @ x + 30.0 * torch.eye(2500, dtype=torch.float64))
+    expected = -p / torch.diagonal(p)
+    expected.fill_diagonal_(0.0)
+    sparse = x.to_sparse()
+    before = rss_bytes()
+    peak_rss_bytes(reset=True)
+    model = EASE(sparse, l2=30.0)
+    peak = peak_rss_bytes()
+    torch.testing.assert_close(model.weights, expected, rtol=1e-9, atol=1e-12)
+    users = np.array([0, 5, 899])
+    torch.testing.assert_close(model.scorer()(users), x[users] @ expected)
+    if peak is not None and before is not None:  # Linux: VmHWM can be reset and read
+        assert peak - before <= ease_memory_bytes(num_items=2500) + 2**24
     with pytest.raises(ValueError, match="num_items must be a non-negative integer, got -1"):
         ease_memory_bytes(num_items=-1)
 
