@@ -99,8 +99,8 @@ ANCHORS = {
     "ngcf": (0.1570, 0.1327),
 }
 RANK = 256
-#: The grids searched on valid.txt, fixed before any run; the first point of each
-#: model's defaults is what runs without a valid.txt.
+#: The grids searched on valid.txt, fixed before any run (without a valid.txt,
+#: ``DEFAULTS`` runs instead).
 GRIDS = {
     "gfcf": [{"alpha": a} for a in (0.1, 0.2, 0.3, 0.5)],
     "bspm": [

@@ -59,7 +59,7 @@ class GFCF(Recommender):
         num_users, num_items: catalogue sizes, checked against the matrix.
         alpha: weight :math:`\alpha` of the ideal low-pass term. (default: 0.2, chosen on
             Gowalla's ``valid.txt`` from {0.1, 0.2, 0.3, 0.5}; the paper uses 0.3, which
-            scored within 0.0002 Recall@20 of it there, ``benchmarks/public.py``)
+            scored 0.0001 Recall@20 below it there, ``benchmarks/public.py``)
         rank: singular vectors kept. (default: 256, as in the paper)
         oversample: extra columns of the randomised range finder. (default: 16)
         niter: power iterations of the randomised SVD. (default: 4)
