@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -98,9 +99,16 @@ def main(argv: list[str] | None = None) -> dict:
         result["test"] = evaluate(model, split, "test", 10)
         if args.save is not None:
             torch.save(model.state_dict(), args.save)
-    print(json.dumps(result), flush=True)  # one line per rank
+    # one line per rank, the ranks in turn: written at once, two ranks' lines could
+    # interleave in a shared pipe when output is unbuffered (PYTHONUNBUFFERED=1)
+    line = json.dumps(result) + "\n"
+    for turn in range(size):
+        if turn == rank:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        if size > 1:
+            dist.barrier()
     if size > 1:
-        dist.barrier()
         dist.destroy_process_group()
     return result
 
