@@ -80,9 +80,9 @@ class EASE(Recommender):
 
     and :math:`\hat y_{u} = x_u B`, computed a chunk of users at a time as a sparse
     product of their rows with :math:`B`. Inverting the item-item matrix costs
-    :math:`O(I^3)`: on the kit's 2-core CPU about 5 s at 4,000 items in float64, while a
-    fit over Gowalla's 40,981 items in float32 was still inverting after 50 minutes
-    beside other jobs. Memory is at most 2.25 dense item-item matrices at once
+    :math:`O(I^3)`: seconds at a few thousand items; a fit over Gowalla's 40,981 items
+    in float32 did not finish in the time a benchmark run gave it on the kit's 2-core
+    CPU. Memory is at most 2.25 dense item-item matrices at once
     (:func:`ease_memory_bytes`): 16 GiB at about 30,900 items in float64 and 43,700 in
     float32. The fit checks this before allocating anything.
 
