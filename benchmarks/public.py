@@ -17,8 +17,8 @@ Models (``gnnrec_utils.models``):
 
 * ``popularity``: training pairs per item;
 * ``itemknn``: cosine item-kNN, the sparse path (``--knn-neighbours`` kept per item);
-* ``ease``: EASE^R (l2 = 500, fixed: one fit on Gowalla's 40,981 items is too long
-  here for a grid), float32, when ``ease_memory_bytes`` fits in the
+* ``ease``: EASE^R (l2 = 500, fixed: one fit on Gowalla's 40,981 items takes about 18
+  minutes here, too long for a grid), float32, when ``ease_memory_bytes`` fits in the
   memory available, else skipped with the reason;
 * ``gfcf``: GF-CF, rank 256 (the paper's); alpha from {0.1, 0.2, 0.3, 0.5} on
   validation (without one: the model's default, 0.2);

@@ -567,7 +567,11 @@ def public_paper() -> str:
 
 
 #: The records of the paper-split table, in the order of its rows.
-PUBLIC_PAPER_RECORDS = ("public_gowalla_paper_baselines", "public_gowalla_paper")
+PUBLIC_PAPER_RECORDS = (
+    "public_gowalla_paper_baselines",
+    "public_gowalla_paper_ease",
+    "public_gowalla_paper",
+)
 
 
 def full_ranking() -> str:

@@ -24,6 +24,8 @@ One file per model family:
   ``cascade.py`` (:class:`CascadeGCN`, behaviours in funnel order): multi-behaviour.
 * Beyond LightGCN: ``gfcf.py`` (:class:`GFCF`, a training-free graph filter),
   ``bspm.py`` (:class:`BSPM`, GF-CF's filters then a sharpening step, training-free),
+  ``ultragcn.py`` (:class:`UltraGCN`, matrix factorisation trained with LightGCN's
+  infinite-layer limit as constraint losses, no message passing while training),
   ``xsimgcl.py`` (:class:`XSimGCL` and its contrastive loss :func:`info_nce`) and
   ``ngcf.py`` (:class:`NGCF`, the GNN LightGCN simplified).
 """
@@ -54,6 +56,7 @@ from gnnrec_utils.models.ngcf import NGCF
 from gnnrec_utils.models.popularity import Popularity
 from gnnrec_utils.models.sampled_lightgcn import SampledLightGCN
 from gnnrec_utils.models.topk import stable_topk, topk_excluding
+from gnnrec_utils.models.ultragcn import UltraGCN, constraint_neighbours
 from gnnrec_utils.models.xsimgcl import XSimGCL, info_nce
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "AttributeEncoder",
     "CascadeGCN",
     "check_codes",
+    "constraint_neighbours",
     "ease_memory_bytes",
     "info_nce",
     "item_attribute_codes",
@@ -84,6 +88,7 @@ __all__ = [
     "sharpening_polynomial",
     "stable_topk",
     "topk_excluding",
+    "UltraGCN",
     "user_attribute_codes",
     "XSimGCL",
 ]

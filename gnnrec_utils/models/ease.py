@@ -29,12 +29,12 @@ def ease_memory_bytes(
 ) -> int:
     r"""Bytes :class:`EASE` holds at its peak for ``num_items`` items.
 
-    The fit works in one dense (num_items, num_items) buffer and borrows a second one
-    for a step: the Gram matrix is built in place, factored in place (Cholesky,
-    :math:`LL^\top`), :math:`L^{-1}` is solved into a second matrix, and
-    :math:`P = L^{-\top} L^{-1}` is written back over the first, which then becomes
-    :math:`B` in place. (Measured: 2.2 such matrices of peak resident memory at 4,000
-    items, the rest being LAPACK's workspace; counted here as 2.25.) The interactions
+    The fit works in one dense (num_items, num_items) buffer: the Gram matrix is built
+    in it, factored in place (Cholesky, :math:`LL^\top`), overwritten with
+    :math:`L^{-1}` and then with :math:`P = L^{-\top} L^{-1}`, which becomes :math:`B`
+    in place; the recursive steps borrow quarter-size blocks. (Measured: 2.0 such
+    matrices of peak resident memory at 12,000 items in float32, most of the second one
+    while the Cholesky factor is formed; counted here as 2.25.) The interactions
     stay sparse; with ``num_users`` given, one scoring chunk of at most 1,024 users'
     dense scores is counted as well.
 
@@ -80,10 +80,9 @@ class EASE(Recommender):
 
     and :math:`\hat y_{u} = x_u B`, computed a chunk of users at a time as a sparse
     product of their rows with :math:`B`. Inverting the item-item matrix costs
-    :math:`O(I^3)`: seconds at a few thousand items; a fit over Gowalla's 40,981 items
-    in float32 did not finish in the time a benchmark run gave it on the kit's 2-core
-    CPU. Memory is at most 2.25 dense item-item matrices at once
-    (:func:`ease_memory_bytes`): 16 GiB at about 30,900 items in float64 and 43,700 in
+    :math:`O(I^3)`, spent in dense matrix products (``benchmarks/README.md`` records the
+    fit over Gowalla's 40,981 items). Memory is at most 2.25 dense item-item matrices at
+    once (:func:`ease_memory_bytes`): 16 GiB at about 30,900 items in float64 and 43,700 in
     float32. The fit checks this before allocating anything.
 
     Args:
@@ -159,10 +158,63 @@ def _gram(x: Tensor) -> Tensor:
 
 
 def _invert_spd_in_place(a: Tensor) -> None:
-    r"""Overwrite the symmetric positive definite ``a`` with its inverse, holding one more
-    matrix of its size at most: :math:`a = LL^\top` in place, :math:`L^{-1}` solved into
-    a second matrix, :math:`a \leftarrow L^{-\top} L^{-1}`."""
+    r"""Overwrite the symmetric positive definite ``a`` with its inverse.
+
+    :math:`a = LL^\top` (Cholesky, in place), then :math:`L \leftarrow L^{-1}`
+    (:func:`_invert_lower_in_place`), then the lower triangle of
+    :math:`P = L^{-\top} L^{-1}` (:func:`_lower_gram_in_place`), mirrored into the upper
+    one. Each step recurses on halves and spends its flops in dense matrix products, the
+    fastest kernel a CPU has; the temporaries are quarter-size blocks, so at most half a
+    matrix more than ``a`` is held at once.
+    """
     torch.linalg.cholesky(a, out=a)
-    inverse_l = torch.eye(a.shape[0], dtype=a.dtype)
-    torch.linalg.solve_triangular(a, inverse_l, upper=False, out=inverse_l)
-    torch.matmul(inverse_l.T, inverse_l, out=a)
+    _invert_lower_in_place(a)
+    _lower_gram_in_place(a)
+    n, block = a.shape[0], _LEAF
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        a[lo:hi, hi:] = a[hi:, lo:hi].T
+        diagonal = a[lo:hi, lo:hi]
+        diagonal.copy_(diagonal.tril() + diagonal.tril(-1).T)
+
+
+_LEAF = 1024  # below this size a block is handled by one LAPACK call
+
+
+def _invert_lower_in_place(w: Tensor) -> None:
+    r"""Overwrite the lower-triangular ``w`` (zeros above the diagonal) with its inverse:
+
+    .. math::
+        \begin{pmatrix} A & 0 \\ C & D \end{pmatrix}^{-1}
+        = \begin{pmatrix} A^{-1} & 0 \\ -D^{-1} C A^{-1} & D^{-1} \end{pmatrix}
+    """
+    n = w.shape[0]
+    if n <= _LEAF:
+        w.copy_(torch.linalg.solve_triangular(w, torch.eye(n, dtype=w.dtype), upper=False))
+        return
+    h = n // 2
+    a, c, d = w[:h, :h], w[h:, :h], w[h:, h:]
+    _invert_lower_in_place(a)
+    _invert_lower_in_place(d)
+    c.copy_(d @ (c @ a)).neg_()
+
+
+def _lower_gram_in_place(w: Tensor) -> None:
+    r"""Overwrite the lower-triangular ``w`` with the lower triangle of :math:`W^\top W`
+    (zeros above the diagonal):
+
+    .. math::
+        \begin{pmatrix} A & 0 \\ C & D \end{pmatrix}^{\top}
+        \begin{pmatrix} A & 0 \\ C & D \end{pmatrix}
+        = \begin{pmatrix} A^\top A + C^\top C & C^\top D \\ D^\top C & D^\top D \end{pmatrix}
+    """
+    n = w.shape[0]
+    if n <= _LEAF:
+        w.copy_((w.T @ w).tril_())
+        return
+    h = n // 2
+    a, c, d = w[:h, :h], w[h:, :h], w[h:, h:]
+    _lower_gram_in_place(a)
+    a.add_((c.T @ c).tril_())
+    c.copy_(d.T @ c)
+    _lower_gram_in_place(d)

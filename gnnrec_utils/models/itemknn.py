@@ -15,7 +15,7 @@ from gnnrec_utils.checks import check_positive
 from gnnrec_utils.graph.sparse import csr_row_block, csr_rows_as_columns, sparse_csr, transpose_csr
 from gnnrec_utils.models.base import Recommender
 
-__all__ = ["ItemKNN"]
+__all__ = ["ItemKNN", "top_item_neighbours"]
 
 
 class ItemKNN(Recommender):
@@ -139,35 +139,68 @@ def _top_cosine_similarity(x: Tensor, top_neighbours: int, block_size: int) -> T
     ``block_size`` items at a time; a (num_items, num_items) CSR matrix whose column
     ``j`` holds item ``j``'s kept neighbours (the dense path's orientation)."""
     num_items = x.shape[1]
+    norm = torch.zeros(num_items, dtype=x.dtype, device=x.device)
+    norm = norm.index_add_(0, x.col_indices(), x.values() ** 2).sqrt().clamp_min(1e-12)
+
+    def cosine(counts, item, neighbour):
+        return counts / norm[item] / norm[neighbour]  # the dense path's order of ops
+
+    item, neighbour, value = top_item_neighbours(x, top_neighbours, block_size, cosine)
+    sim_t = torch.sparse_coo_tensor(
+        torch.stack([neighbour, item]), value, (num_items, num_items), check_invariants=False
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
-        x_t = transpose_csr(x)
-        norm = torch.zeros(num_items, dtype=x.dtype, device=x.device)
-        norm = norm.index_add_(0, x.col_indices(), x.values() ** 2).sqrt().clamp_min(1e-12)
-        parts = [
-            _block_top_neighbours(x_t, x, norm, lo, min(lo + block_size, num_items), top_neighbours)
-            for lo in range(0, num_items, block_size)
-        ]
-        item, neighbour, value = (torch.cat(p) for p in zip(*parts, strict=True))
-        sim_t = torch.sparse_coo_tensor(
-            torch.stack([neighbour, item]), value, (num_items, num_items), check_invariants=False
-        )
         return sim_t.coalesce().to_sparse_csr()
 
 
-def _block_top_neighbours(
-    x_t: Tensor, x: Tensor, norm: Tensor, lo: int, hi: int, k: int
+def top_item_neighbours(
+    x: Tensor,
+    k: int,
+    block_size: int,
+    weight: Callable[[Tensor, Tensor, Tensor], Tensor],
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """(item, neighbour, cosine) of the ``k`` most similar items of items ``lo:hi``:
-    co-occurrence counts by a sparse product, never a dense block; equal cosines go to
-    the lower neighbour id; zero cosines and the item itself are never neighbours."""
+    """The ``k`` heaviest neighbours of every item, built ``block_size`` items at a time.
+
+    ``x`` is a sparse CSR (num_users, num_items) matrix; ``weight(counts, item,
+    neighbour)`` turns the co-occurrence counts :math:`(x^\top x)_{ij}` of item-neighbour
+    pairs (1-D tensors of one length) into the weights ranked. Returns ``(item,
+    neighbour, weight)``, sorted by item, then weight descending; equal weights go to the
+    lower neighbour id; an item is never its own neighbour, and a pair that never
+    co-occurs or weighs zero is never kept. At most ``block_size * num_items``
+    co-occurrences are held at once, fewer on sparse data.
+    """
+    check_positive(k, "k")
+    check_positive(block_size, "block_size")
+    num_items = x.shape[1]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+        x_t = transpose_csr(x)
+        parts = [
+            _block_top_neighbours(x_t, x, weight, lo, min(lo + block_size, num_items), k)
+            for lo in range(0, num_items, block_size)
+        ]
+    if not parts:
+        empty = torch.zeros(0, dtype=torch.long, device=x.device)
+        return empty, empty, torch.zeros(0, dtype=x.dtype, device=x.device)
+    item, neighbour, value = (torch.cat(p) for p in zip(*parts, strict=True))
+    return item, neighbour, value
+
+
+def _block_top_neighbours(
+    x_t: Tensor, x: Tensor, weight: Callable, lo: int, hi: int, k: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(item, neighbour, weight) of the ``k`` heaviest neighbours of items ``lo:hi``:
+    co-occurrence counts by a sparse product, never a dense block."""
     counts = csr_row_block(x_t, lo, hi) @ x  # (hi - lo, num_items), sparse
     item = lo + torch.repeat_interleave(
         torch.arange(hi - lo, device=x.device), counts.crow_indices().diff()
     )
     neighbour = counts.col_indices()
-    value = counts.values() / norm[item] / norm[neighbour]  # the dense path's order of ops
-    keep = (neighbour != item) & (value != 0)
+    keep = neighbour != item
+    item, neighbour = item[keep], neighbour[keep]
+    value = weight(counts.values()[keep], item, neighbour)
+    keep = value != 0
     item, neighbour, value = item[keep], neighbour[keep], value[keep]
     order = torch.argsort(neighbour, stable=True)
     order = order[torch.argsort(-value[order], stable=True)]

@@ -11,6 +11,8 @@
   loaders, in plain torch; ``sampled.py``: :func:`train_sampled`, LightGCN trained on
   them, on one process or under ``torchrun`` (``distributed.py``); ``budget.py``: the
   memory such a run needs; ``__main__.py``: ``python -m gnnrec_utils.training``.
+* ``ultragcn.py``: :func:`ultragcn_epoch`, one epoch of
+  :class:`~gnnrec_utils.models.UltraGCN`'s constraint losses.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from gnnrec_utils.training.trainer import (
     train,
     train_step,
 )
+from gnnrec_utils.training.ultragcn import ultragcn_epoch
 from gnnrec_utils.training.walks import random_walks, walk_item_visit_counts, walk_pairs
 
 __all__ = [
@@ -106,6 +109,7 @@ __all__ = [
     "train_sampled",
     "train_step",
     "TrainConfig",
+    "ultragcn_epoch",
     "uniform_negatives",
     "walk_item_visit_counts",
     "walk_pairs",

@@ -189,3 +189,19 @@ def test_ease_refuses_before_allocating_when_over_max_bytes():
         EASE(small, max_bytes=ease_memory_bytes(num_users=20, num_items=6) - 1)
     fitted = EASE(small, l2=2.0, max_bytes=ease_memory_bytes(num_users=20, num_items=6))
     assert torch.equal(fitted.weights_t, EASE(small, l2=2.0, max_bytes=float("inf")).weights_t)
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 33, 100])
+def test_ease_inverse_recursion_equals_linalg_inv_at_every_split(monkeypatch, n):
+    """The in-place inverse recurses on halves above ``_LEAF``; with a leaf of 2 every
+    split (odd and even halves, several levels) is exercised on a small matrix."""
+    from gnnrec_utils.models import ease as ease_module
+
+    monkeypatch.setattr(ease_module, "_LEAF", 2)
+    rng = np.random.default_rng(n)
+    x = torch.tensor(rng.random((2 * n, n)))
+    g = x.T @ x + torch.eye(n, dtype=torch.float64)
+    a = g.clone()
+    ease_module._invert_spd_in_place(a)
+    torch.testing.assert_close(a, torch.linalg.inv(g), rtol=1e-10, atol=1e-12)
+    assert torch.equal(a, a.T)
