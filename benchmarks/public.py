@@ -27,7 +27,7 @@ Models (``gnnrec_utils.models``):
   defaults, 0.3 and 2.0);
 * trained, with BPR, uniform negatives, Adam, L2 1e-4 on the batch's layer-0 vectors,
   for a fixed budget of ``--epochs`` passes over the training pairs in batches of
-  ``--batch-size`` (``gnnrec_utils.training.train_step``; no early stopping, nothing
+  ``--batch-size`` (``gnnrec_utils.training.train_epochs``; no early stopping, nothing
   chosen on validation; fitted on train + valid when there is a ``valid.txt``):
   ``mf`` (64-d), ``lightgcn`` (64-d, 3 layers), ``xsimgcl`` (64-d, 2 layers, the
   authors' eps 0.2, lambda 0.2, tau 0.15, l* 1; InfoNCE over at most 2,048 of a batch's
@@ -56,7 +56,6 @@ line printed is one JSON object.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from pathlib import Path
 
@@ -85,7 +84,7 @@ from gnnrec_utils.models import (
     sharpening_polynomial,
     stable_topk,
 )
-from gnnrec_utils.training import PositiveSet, TrainConfig, batch_triples, train_step
+from gnnrec_utils.training import PositiveSet, TrainConfig, train_epochs
 
 K = 20
 FIXED = ("popularity", "itemknn", "ease", "gfcf", "bspm")
@@ -264,23 +263,6 @@ def trained_model(name: str, split: ShopSplit, adj, seed: int):
     return NGCF(adj, n, m, embedding_dim=64, num_layers=3, message_dropout=0.1)
 
 
-def fit(model, positives: PositiveSet, config: TrainConfig, epochs: int) -> list[float]:
-    """``epochs`` passes of BPR steps; the mean loss of each epoch."""
-    generator = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    steps = math.ceil(len(positives) / config.batch_size)
-    losses = []
-    for _ in range(epochs):
-        batch = [
-            train_step(
-                model, optimizer, *batch_triples(model, positives, config, None, generator), config
-            )
-            for _ in range(steps)
-        ]
-        losses.append(float(np.mean(batch)))
-    return losses
-
-
 def run_trained(names, split, users, args, has_valid) -> tuple[dict, dict]:
     """Train (on train + valid) and score each trained model once per seed."""
     known, targets = split.history("test"), split.targets("test")
@@ -294,7 +276,7 @@ def run_trained(names, split, users, args, has_valid) -> tuple[dict, dict]:
             config = TrainConfig(batch_size=args.batch_size, lr=args.lr, reg_weight=1e-4, seed=seed)
             model = trained_model(name, split, adj, seed)
             start = time.perf_counter()
-            losses = fit(model, positives, config, args.epochs)
+            losses = train_epochs(model, positives, config, args.epochs)
             seconds = time.perf_counter() - start
             recall, ndcg, eval_seconds = score(model, known, targets, users)
             runs.append((recall, ndcg, seconds, eval_seconds, losses))

@@ -59,10 +59,12 @@ from gnnrec_utils.training.trainer import (
     TrainConfig,
     auxiliary_triples,
     batch_triples,
+    bpr_epoch,
     bpr_step,
     load_checkpoint,
     save_checkpoint,
     train,
+    train_epochs,
     train_step,
 )
 from gnnrec_utils.training.ultragcn import ultragcn_epoch
@@ -76,6 +78,7 @@ __all__ = [
     "batch_triples",
     "bce_loss",
     "bpr_loss",
+    "bpr_epoch",
     "bpr_step",
     "check_num_neighbors",
     "check_ranks_agree",
@@ -106,6 +109,7 @@ __all__ = [
     "save_checkpoint",
     "train",
     "train_batch",
+    "train_epochs",
     "train_sampled",
     "train_step",
     "TrainConfig",

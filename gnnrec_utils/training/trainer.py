@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,12 @@ __all__ = [
     "TrainConfig",
     "auxiliary_triples",
     "batch_triples",
+    "bpr_epoch",
     "bpr_step",
     "load_checkpoint",
     "save_checkpoint",
     "train",
+    "train_epochs",
     "train_step",
 ]
 
@@ -170,6 +173,36 @@ def train_step(
     return loss.item()
 
 
+#: One epoch of training: ``epoch(model, optimizer, generator)`` returns its mean loss.
+Epoch = Callable[[Recommender, torch.optim.Optimizer, torch.Generator], float]
+
+
+def bpr_epoch(
+    model: Recommender,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    positives: PositiveSet,
+    config: TrainConfig,
+    popularity: torch.Tensor | None = None,
+    auxiliary: PositiveSet | None = None,
+) -> float:
+    """One epoch of :func:`train_step`: ``config.batches_per_epoch`` batches, or one pass
+    over ``positives``; returns the mean loss. ``popularity`` is needed by
+    ``sampler="popularity"`` only."""
+    steps = config.batches_per_epoch or math.ceil(len(positives) / config.batch_size)
+    losses = [
+        train_step(
+            model,
+            optimizer,
+            *batch_triples(model, positives, config, popularity, generator),
+            config,
+            aux=None if auxiliary is None else auxiliary_triples(auxiliary, config, generator),
+        )
+        for _ in range(steps)
+    ]
+    return float(np.mean(losses))
+
+
 def train(
     model: Recommender,
     split: ShopSplit,
@@ -177,6 +210,7 @@ def train(
     config: TrainConfig | None = None,
     progress: bool = True,
     auxiliary: PositiveSet | None = None,
+    epoch: Epoch | None = None,
 ) -> pd.DataFrame:
     """Train ``model`` on ``positives``; early-stop on validation NDCG@``top_k``.
 
@@ -188,36 +222,33 @@ def train(
     is a purchase) learned alongside, multi-task: every step adds the loss of an equal
     batch of them, with uniform negatives, weighted by ``config.aux_weight``. An epoch
     is still one pass over ``positives``.
+
+    ``epoch``: a model's own epoch (e.g. ``UltraGCN``'s, see
+    :func:`~gnnrec_utils.training.ultragcn_epoch`) in place of :func:`bpr_epoch`; it
+    gets the optimiser (Adam at ``config.lr``) and the run's generator.
     """
     config = TrainConfig() if config is None else config
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     popularity = torch.tensor(split.item_popularity(), dtype=torch.float)
-    steps = config.batches_per_epoch or math.ceil(len(positives) / config.batch_size)
     rows, best, best_state, since, start = [], -1.0, None, 0, time.perf_counter()
     bar = tqdm(range(config.num_epochs), desc=type(model).__name__, disable=not progress)
-    for epoch in bar:
-        losses = [
-            train_step(
-                model,
-                optimizer,
-                *batch_triples(model, positives, config, popularity, generator),
-                config,
-                aux=None if auxiliary is None else auxiliary_triples(auxiliary, config, generator),
-            )
-            for _ in range(steps)
-        ]
+    for number in bar:
+        if epoch is None:
+            loss = bpr_epoch(model, optimizer, generator, positives, config, popularity, auxiliary)
+        else:
+            loss = epoch(model, optimizer, generator)
         metrics = evaluate(model, split, "valid", config.top_k)
         rows.append(
             {
-                "epoch": epoch + 1,
-                "loss": float(np.mean(losses)),
+                "epoch": number + 1,
+                "loss": loss,
                 **metrics,
                 "seconds": time.perf_counter() - start,
             }
         )
         ndcg = metrics[f"ndcg@{config.top_k}"]
-        bar.set_postfix(loss=f"{rows[-1]['loss']:.4f}", ndcg=f"{ndcg:.4f}")
+        bar.set_postfix(loss=f"{loss:.4f}", ndcg=f"{ndcg:.4f}")
         if ndcg > best:
             best, best_state, since = ndcg, copy.deepcopy(model.state_dict()), 0
         else:
@@ -226,6 +257,28 @@ def train(
                 break
     model.load_state_dict(best_state)
     return pd.DataFrame(rows).set_index("epoch")
+
+
+def train_epochs(
+    model: Recommender,
+    positives: PositiveSet,
+    config: TrainConfig,
+    num_epochs: int | None = None,
+    epoch: Epoch | None = None,
+) -> list[float]:
+    """A fixed budget: ``num_epochs`` epochs (default ``config.num_epochs``), with no
+    validation and no early stop; the mean loss of each. This is the refit of a model
+    whose epoch count was chosen on validation, on the training and validation pairs
+    together. ``epoch`` as in :func:`train`; the popularity sampler is not available
+    here (it needs the split)."""
+    if config.sampler == "popularity" and epoch is None:
+        raise ValueError("train_epochs: sampler='popularity' needs the split; use train()")
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    count = config.num_epochs if num_epochs is None else num_epochs
+    if epoch is None:
+        return [bpr_epoch(model, optimizer, generator, positives, config) for _ in range(count)]
+    return [epoch(model, optimizer, generator) for _ in range(count)]
 
 
 def save_checkpoint(model: Recommender, path: str | Path) -> None:
