@@ -205,11 +205,13 @@ def choose(name: str, split: ShopSplit) -> dict:
     }
 
 
-def score(model, known: pd.DataFrame, targets: pd.DataFrame, users: np.ndarray):
+def score(
+    model, known: pd.DataFrame, targets: pd.DataFrame, users: np.ndarray, progress: bool = True
+):
     """Per-user Recall@K and NDCG@K of ``model`` with ``known`` excluded, and the seconds."""
     start = time.perf_counter()
     model.eval()
-    top = model.recommend(users, K, exclude=known, progress=True)
+    top = model.recommend(users, K, exclude=known, progress=progress)
     recall, ndcg = per_user_recall_ndcg(top, users, targets)
     return recall, ndcg, time.perf_counter() - start
 

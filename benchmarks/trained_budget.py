@@ -36,7 +36,7 @@ from common import benchmark_parser, emit, run_info, set_threads
 from public import K, fixed_model, load, paired, score
 from tqdm.auto import tqdm
 
-from gnnrec_utils.evaluation import per_user_recall_ndcg, warm_target_users
+from gnnrec_utils.evaluation import warm_target_users
 from gnnrec_utils.graph import interaction_matrix, normalized_adjacency
 from gnnrec_utils.machine import peak_rss_bytes
 from gnnrec_utils.models import LightGCN, UltraGCN, XSimGCL
@@ -124,10 +124,7 @@ def select(name: str, split, args) -> dict:
         model = build(name, known, n, m, args.seeds[0])
 
         def evaluate(model=model) -> tuple[float, float]:
-            model.eval()
-            with torch.no_grad():
-                top = model.recommend(users, K, exclude=known)
-            recall, ndcg = per_user_recall_ndcg(top, users, targets)
+            recall, ndcg, _ = score(model, known, targets, users, progress=False)
             return float(recall.mean()), float(ndcg.mean())
 
         curve, capped = train_within(
