@@ -27,25 +27,40 @@ or buy, as the notebooks train). Models:
 * ``multi_best``: the multi-behaviour variant with the best validation NDCG@10 among
   ``mbgcn`` with 2 or 3 layers, one mixture per layer (``layer_weights``), multi-task
   BPR with the non-target behaviours as an auxiliary loss (``train(auxiliary=...)``) and
-  the cascade ``CascadeGCN`` (behaviours in funnel order, target last).
+  the cascade ``CascadeGCN`` (behaviours in funnel order, target last);
+* ``unified_best``: ``MultiBehaviorGCN(graph="unified")``, LightGCN over one graph of
+  every behaviour refined by one learned hop per behaviour, the one with the best
+  validation NDCG@10 among 2 layers (``mbgcn_unified``), 3 layers and 2 layers with the
+  auxiliary loss.
 
 Choosing on the validation period only: every candidate of a family (LightGCN with 2 or 3
-layers on each graph; the multi-behaviour variants) trains with the first seed;
+layers on each graph; the multi-behaviour variants; the unified ones) trains with the first seed;
 the one with the best validation NDCG@10 trains with the other seeds and is reported
 (the selection table lists every candidate). Training: ``gnnrec_utils.training.train``
 (BPR, uniform negatives, L2 1e-4, early stopping with patience 5 on validation NDCG@10,
 best weights restored) with ``--batch-size``, ``--lr`` and the epoch cap ``--max-epochs``
 (defaults: ``TrainConfig``'s); one run per seed (``set_seed``), mean ± std (ddof=1) over
-seeds. ``--jobs N`` trains N runs at a time in separate processes.
+seeds. ``--jobs N`` trains N runs at a time in separate processes (started with the
+``spawn`` method: forking after torch has started its thread pools can hang the child);
+with one job every run trains in this process. ``--only NAME ...`` runs just the named
+candidates and baselines (and the rows and tests they make up), to try a few of them
+without the whole table.
 
-Metrics: Recall and NDCG at 10 and 20 over all items, users = test users with a target and
-at least one training event, on two protocols:
+Metrics: Recall, NDCG and HR (1 if any target is in the list) at 10 and 20 over all
+items, on three protocols:
 
 * ``all``: every test pair of a target behaviour, only the user's training + validation
   pairs of the target behaviours excluded from ranking (Tmall: every test purchase,
-  earlier purchases excluded; favourited items stay candidates);
+  earlier purchases excluded; favourited items stay candidates); users: test users with
+  a target and at least one training event;
 * ``new``: only items new to the user: every training + validation interaction excluded,
-  targets the test pairs on such items (``ShopSplit.targets``; the notebooks' protocol).
+  targets the test pairs on such items (``ShopSplit.targets``; the notebooks' protocol);
+  users as ``all``;
+* ``papers``: the multi-behaviour papers' (CRGCN, MB-CGCN, MB-HGCN ...; their HR@10 and
+  NDCG@10): every test pair of a target behaviour, only the *training* pairs of the
+  target behaviours excluded (validation purchases stay candidates), every test user
+  with a target. On Tmall it differs from ``all`` only by the validation purchases left
+  in the candidates; HR@10 is the figure those papers report.
 
 Paired tests (``gnnrec_utils.evaluation.significance.paired_difference``) of NDCG@10 over the same users,
 on per-user values averaged over the seeds (a deterministic baseline has one value); the
@@ -55,7 +70,7 @@ Usage::
 
     python benchmarks/multibehavior.py --data ../shared/datasets/tmall [data/shop]
         [--seeds 0 1 2] [--max-epochs 50] [--batch-size 2048] [--lr 0.005]
-        [--jobs 1] [--threads N] [--json FILE]
+        [--jobs 1] [--threads N] [--only NAME ...] [--json FILE]
 
 ``--data`` takes a Tmall folder (``count.txt`` ...), a shop folder (``users.csv`` ...) or
 one of each, told apart by their files. The last line printed is one JSON object.
@@ -64,8 +79,10 @@ one of each, told apart by their files. The last line printed is one JSON object
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +103,7 @@ from gnnrec_utils.data import (
 )
 from gnnrec_utils.datasets import load_tmall
 from gnnrec_utils.evaluation import (
+    hit_matrix,
     paired_difference,
     per_user_recall_ndcg,
     recall_ndcg,
@@ -108,8 +126,8 @@ from gnnrec_utils.notebook import set_seed
 from gnnrec_utils.training import PositiveSet, TrainConfig, train
 
 KS = (10, 20)
-METRICS = tuple(f"{m}@{k}" for k in KS for m in ("recall", "ndcg"))
-PROTOCOLS = ("all", "new")
+METRICS = tuple(f"{m}@{k}" for k in KS for m in ("recall", "ndcg", "hit"))
+PROTOCOLS = ("all", "new", "papers")
 EASE_L2 = (100.0, 300.0, 1000.0)
 BASELINES = ("popularity", "itemknn", "ease")
 Scorer = Callable[[np.ndarray], torch.Tensor]
@@ -139,14 +157,18 @@ class Task:
 
 
 def scoring_protocols(split: ShopSplit, target: tuple[str, ...]) -> dict:
-    """``{"all" | "new": (targets, pairs excluded from ranking, users)}`` on the test period."""
+    """``{"all" | "new" | "papers": (targets, pairs excluded from ranking, users)}`` on
+    the test period (the module's docstring says what each protocol means)."""
     history = split.history("test")
     own = history[history.behavior.isin(target)]
     every = new_intent_pairs(split.test, own, target)
     new = split.targets("test", target)
+    trained = split.train[split.train.behavior.isin(target)]
+    papers = new_intent_pairs(split.test, trained, target)
     return {
         "all": (every, own[["user_id", "item_id"]], warm_target_users(every, split.train)),
         "new": (new, history[["user_id", "item_id"]], warm_target_users(new, split.train)),
+        "papers": (papers, trained[["user_id", "item_id"]], np.unique(papers.user_id.to_numpy())),
     }
 
 
@@ -251,7 +273,8 @@ def per_user_scores(score: Scorer, task: Task) -> dict[str, dict[str, np.ndarray
         out[protocol] = {}
         for k in KS:
             recall, ndcg = per_user_recall_ndcg(top[:, :k], users, targets)
-            out[protocol] |= {f"recall@{k}": recall, f"ndcg@{k}": ndcg}
+            hit = hit_matrix(top[:, :k], users, targets).any(1).astype(np.float64)
+            out[protocol] |= {f"recall@{k}": recall, f"ndcg@{k}": ndcg, f"hit@{k}": hit}
     return out
 
 
@@ -296,11 +319,13 @@ def choose_ease_l2(x: torch.Tensor, split: ShopSplit) -> tuple[float, dict[float
     return max(found, key=found.get), found
 
 
-def fit_baselines(task: Task) -> dict[str, Run]:
-    """Popularity, item-kNN and EASE^R on the positive pairs (deterministic: one run each)."""
-    x = positive_matrix(task)
+def fit_baselines(task: Task, only: set[str] | None = None) -> dict[str, Run]:
+    """Popularity, item-kNN and EASE^R (those of them in ``only``, when given) on the
+    positive pairs (deterministic: one run each)."""
+    wanted = [name for name in BASELINES if only is None or name in only]
+    x = positive_matrix(task) if wanted else None
     runs = {}
-    for name in BASELINES:
+    for name in wanted:
         start, note = time.perf_counter(), ""
         if name == "popularity":
             model = Popularity(x.sum(0), task.split.num_users)
@@ -374,6 +399,18 @@ def candidates(task: Task) -> dict[str, Candidate]:
     out["mbgcn_aux"] = Candidate(
         mbgcn(),
         f"graphs: {graphs}; + BPR on {'+'.join(others)} (multi-task)",
+        auxiliary=True,
+    )
+    out["mbgcn_unified"] = Candidate(
+        mbgcn(graph="unified"), f"union of {graphs}, 2 layers; a refining hop per behaviour"
+    )
+    out["mbgcn_unified_L3"] = Candidate(
+        mbgcn(graph="unified", num_layers=3),
+        f"union of {graphs}, 3 layers; a refining hop per behaviour",
+    )
+    out["mbgcn_unified_aux"] = Candidate(
+        mbgcn(graph="unified"),
+        f"union of {graphs}, 2 layers, refined; + BPR on {'+'.join(others)} (multi-task)",
         auxiliary=True,
     )
     stages = {b: adjs[b] for b in others}  # the target behaviours form the last stage
@@ -489,14 +526,18 @@ def paired(a: list[Run], b: list[Run], protocol: str, metric: str = "ndcg@10") -
 
 
 MULTI = ("mbgcn", "mbgcn_L3", "mbgcn_layer_weights", "mbgcn_aux", "cascade")
+UNIFIED = ("mbgcn_unified", "mbgcn_unified_L3", "mbgcn_unified_aux")
 CHOSEN = {  # reported row: the candidates it is chosen from
     "lightgcn_target": tuple(f"lightgcn_target_L{n}" for n in (2, 3)),
     "lightgcn_all": tuple(f"lightgcn_all_L{n}" for n in (2, 3)),
     "mbgcn": ("mbgcn",),
     "multi_best": MULTI,
+    "unified_best": UNIFIED,
     "mbgcn_no_pv": ("mbgcn_no_pv",),
     "mbgcn_attr": ("mbgcn_attr",),
 }
+#: Every candidate name ``candidates`` can make (the last two only where the data allow).
+CANDIDATE_NAMES = tuple(dict.fromkeys(name for names in CHOSEN.values() for name in names))
 
 
 def choose(runs: dict[str, dict[int, Run]], seed: int) -> dict[str, str]:
@@ -510,12 +551,20 @@ def choose(runs: dict[str, dict[int, Run]], seed: int) -> dict[str, str]:
     return out
 
 
-def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], str, str]:
-    """The paired tests, and the best LightGCN and the best baseline (by validation NDCG@10)."""
+def comparisons(
+    task: Task, results: dict[str, list[Run]]
+) -> tuple[list[dict], str | None, str | None]:
+    """The paired tests between the rows that were run, and the best LightGCN and the
+    best baseline (by validation NDCG@10; ``None`` when none was run)."""
     valid = {name: np.mean([r.valid_ndcg for r in runs]) for name, runs in results.items()}
-    best_lightgcn = max(("lightgcn_target", "lightgcn_all"), key=valid.get)
-    best_baseline = max(BASELINES, key=valid.get)
+    lightgcns = [r for r in ("lightgcn_target", "lightgcn_all") if r in results]
+    baselines = [r for r in BASELINES if r in results]
+    best_lightgcn = max(lightgcns, key=valid.get) if lightgcns else None
+    best_baseline = max(baselines, key=valid.get) if baselines else None
     pairs = [
+        ("unified_best", "lightgcn_all"),  # the unified graph, refined, over the plain one
+        ("unified_best", "multi_best"),
+        ("unified_best", best_baseline),
         ("multi_best", best_lightgcn),
         ("mbgcn", best_lightgcn),
         ("multi_best", best_baseline),
@@ -526,6 +575,7 @@ def comparisons(task: Task, results: dict[str, list[Run]]) -> tuple[list[dict], 
         pairs += [("mbgcn_no_pv", "lightgcn_target"), ("mbgcn", "mbgcn_no_pv")]
     if "mbgcn_attr" in results:
         pairs += [("mbgcn_attr", best_lightgcn), ("mbgcn_attr", "mbgcn")]
+    pairs = [(a, b) for a, b in dict.fromkeys(pairs) if a in results and b in results and a != b]
     tests = [
         {"a": a, "b": b, "protocol": p, **paired(results[a], results[b], p)}
         for p in PROTOCOLS
@@ -564,29 +614,51 @@ def print_tables(task: Task, table: dict[str, dict], tests: list[dict], selectio
 
 
 def train_all(
-    tasks: dict[str, Task], loaders: dict, seeds: list[int], settings: Settings, jobs: int, threads
+    tasks: dict[str, Task],
+    loaders: dict,
+    seeds: list[int],
+    settings: Settings,
+    jobs: int,
+    threads,
+    only: set[str] | None = None,
 ) -> dict[str, dict[str, dict[int, Run]]]:
-    """Every candidate with the first seed, then the chosen ones with the other seeds.
+    """Every candidate (of ``only``, when given) with the first seed, then the chosen
+    ones with the other seeds; ``jobs`` runs at a time in ``spawn``-ed processes, or all
+    in this process with one job.
 
     Returns ``{task: {candidate: {seed: Run}}}``.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     runs: dict = {name: {} for name in tasks}
-    with ProcessPoolExecutor(jobs, initializer=_load_worker, initargs=(loaders, threads)) as pool:
+    pool = None
+    if jobs > 1:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_load_worker, initargs=(loaders, threads)
+        )
+    else:
+        _WORKER.update(tasks)
 
-        def run_all(wanted: list[tuple[str, str, int]]) -> None:
+    def run_all(wanted: list[tuple[str, str, int]]) -> None:
+        if pool is None:
+            results = ((w, _fit_in_worker(*w, settings)) for w in wanted)
+        else:
             futures = {w: pool.submit(_fit_in_worker, *w, settings) for w in wanted}
-            for (task_name, name, seed), future in futures.items():
-                runs[task_name].setdefault(name, {})[seed] = future.result()
-                run = runs[task_name][name][seed]
-                print(
-                    f"  {task_name} {name} seed {seed}: valid NDCG@10 {run.valid_ndcg:.4f}, "
-                    f"best epoch {run.epochs}, {run.seconds:.0f} s",
-                    flush=True,
-                )
+            results = ((w, future.result()) for w, future in futures.items())
+        for (task_name, name, seed), run in results:
+            runs[task_name].setdefault(name, {})[seed] = run
+            print(
+                f"  {task_name} {name} seed {seed}: valid NDCG@10 {run.valid_ndcg:.4f}, "
+                f"best epoch {run.epochs}, {run.seconds:.0f} s",
+                flush=True,
+            )
 
-        first = [(t, name, seeds[0]) for t, task in tasks.items() for name in candidates(task)]
+    try:
+        first = [
+            (t, name, seeds[0])
+            for t, task in tasks.items()
+            for name in candidates(task)
+            if only is None or name in only
+        ]
         run_all(first)
         rest = {
             (t, best, s): None
@@ -595,6 +667,9 @@ def train_all(
             for s in seeds[1:]
         }  # a dict keeps the order and runs a candidate chosen for two rows once
         run_all(list(rest))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return runs
 
 
@@ -655,7 +730,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--lr", type=float, default=TrainConfig.lr)
     parser.add_argument("--jobs", type=int, default=1, help="training runs at a time")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="run only these candidates and baselines (default: all of them)",
+    )
     args = parser.parse_args(argv)
+    only = None if args.only is None else set(args.only)
+    if only is not None:
+        known = set(BASELINES) | set(CANDIDATE_NAMES)
+        if unknown := sorted(only - known):
+            parser.error(f"--only: unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     folders = data_by_format(parser, args.data)
     set_threads(args.threads)
     start = time.perf_counter()
@@ -675,12 +761,12 @@ def main(argv: list[str] | None = None) -> dict:
     tasks = {name: load(folder) for name, (load, folder) in loaders.items()}
     for task in tasks.values():
         print(describe(task), flush=True)
-    runs = train_all(tasks, loaders, args.seeds, settings, args.jobs, args.threads)
+    runs = train_all(tasks, loaders, args.seeds, settings, args.jobs, args.threads, only)
     out = {}
     for name, task in tasks.items():
-        baselines = fit_baselines(task)
+        baselines = fit_baselines(task, only)
         out[name] = report_task(task, baselines, runs[name], args.seeds)
-    out["settings"] = vars(settings) | {"seeds": args.seeds}
+    out["settings"] = vars(settings) | {"seeds": args.seeds, "only": args.only}
     out["seconds"] = round(time.perf_counter() - start, 1)
     print(f"\ntotal {out['seconds']:.0f} s")
     return emit(rounded(out), args.json)

@@ -3,7 +3,8 @@
 * ``build.py``: a PyG ``HeteroData`` with one edge type per behaviour
   (:func:`build_hetero_graph`), the user-item matrix (:func:`interaction_matrix`) and
   the symmetric normalised adjacency LightGCN-style models propagate over
-  (:func:`normalized_adjacency`). Build them from ``split.train`` only.
+  (:func:`normalized_adjacency`; over every behaviour at once, :func:`union_adjacency`).
+  Build them from ``split.train`` only.
 * ``propagation.py``: one propagation step with a backward that reuses the symmetric
   matrix (:func:`propagate`), 32-bit CSR indices (:func:`compact_csr`), and LightGCN's
   layers in row blocks for graphs too large for one product (:func:`layerwise_embedding`).
@@ -26,6 +27,7 @@ from gnnrec_utils.graph.build import (
     normalized_adjacency,
     one_hot,
     symmetric_adjacency,
+    union_adjacency,
     user_features,
 )
 from gnnrec_utils.graph.propagation import (
@@ -53,5 +55,6 @@ __all__ = [
     "propagate",
     "symmetric_adjacency",
     "SymmetricPropagation",
+    "union_adjacency",
     "user_features",
 ]

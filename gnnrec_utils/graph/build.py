@@ -30,6 +30,7 @@ __all__ = [
     "normalized_adjacency",
     "one_hot",
     "symmetric_adjacency",
+    "union_adjacency",
     "user_features",
 ]
 
@@ -170,3 +171,31 @@ def symmetric_adjacency(
     with warnings.catch_warnings():  # torch marks sparse CSR as beta; it is what we want here
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
         return adj.coalesce().to_sparse_csr()
+
+
+def union_adjacency(adjs: dict[str, torch.Tensor] | list[torch.Tensor]) -> torch.Tensor:
+    r"""The normalised adjacency of one graph holding every edge of ``adjs``.
+
+    Each of ``adjs`` is a symmetric (N, N) adjacency over the same nodes, e.g. one
+    :func:`normalized_adjacency` per behaviour. An edge is a non-zero entry; the union
+    graph has an edge wherever any of them has one, with weight 1, and is normalised as
+    :func:`symmetric_adjacency` does (self-loops are dropped). For binary per-behaviour graphs this is exactly
+    ``normalized_adjacency`` of all the behaviours' events together, built from the
+    per-behaviour matrices alone (the events are not needed).
+    """
+    adjs = list(adjs.values()) if isinstance(adjs, dict) else list(adjs)
+    if not adjs:
+        raise ValueError("adjs: expected at least one adjacency, got none")
+    n = adjs[0].shape[0]
+    for k, adj in enumerate(adjs):
+        if tuple(adj.shape) != (n, n):
+            raise ValueError(
+                f"adjs[{k}]: expected a square ({n}, {n}) adjacency like the first, "
+                f"got {tuple(adj.shape)}"
+            )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support", category=UserWarning)
+        coo = [a.to_sparse_coo().coalesce() for a in adjs]
+    index = torch.cat([c.indices()[:, c.values() != 0] for c in coo], 1)
+    pairs = torch.unique(index[:, index[0] < index[1]], dim=1)  # each edge once
+    return symmetric_adjacency(pairs[0], pairs[1], n)

@@ -67,12 +67,14 @@ def test_multibehavior_chooses_on_validation_and_writes_its_json(tmall_folder, t
     tmall = result["tmall"]
     assert tmall["data"]["users"] == 120 and tmall["data"]["target"] == ["buy"]
     selection = tmall["selection_valid_ndcg@10"]
+    unified = ["mbgcn_unified", "mbgcn_unified_L3", "mbgcn_unified_aux"]
     assert set(selection) == {
         "lightgcn_target_L2", "lightgcn_target_L3", "lightgcn_all_L2", "lightgcn_all_L3",
-        "mbgcn", "mbgcn_L3", "mbgcn_layer_weights", "mbgcn_aux", "cascade",
+        "mbgcn", "mbgcn_L3", "mbgcn_layer_weights", "mbgcn_aux", "cascade", *unified,
     }  # fmt: skip
     multi = ["mbgcn", "mbgcn_L3", "mbgcn_layer_weights", "mbgcn_aux", "cascade"]
     assert tmall["chosen"]["multi_best"] == max(multi, key=selection.get)
+    assert tmall["chosen"]["unified_best"] == max(unified, key=selection.get)
     for row in ("lightgcn_target", "lightgcn_all"):
         assert tmall["chosen"][row] == max((f"{row}_L2", f"{row}_L3"), key=selection.get)
     models = tmall["models"]
@@ -83,6 +85,67 @@ def test_multibehavior_chooses_on_validation_and_writes_its_json(tmall_folder, t
     tests = {(t["a"], t["b"], t["protocol"]) for t in tmall["paired_ndcg@10"]}
     assert ("multi_best", tmall["best_lightgcn"], "all") in tests
     assert ("lightgcn_all", "lightgcn_target", "new") in tests
+    assert ("unified_best", "lightgcn_all", "papers") in tests
+    # the papers' protocol: every test user; validation purchases stay candidates
+    test_users = {
+        line.split()[0] for line in (tmall_folder / "test.txt").read_text().split("\n") if line
+    }
+    assert tmall["data"]["test_users"]["papers"] == len(test_users)
+    assert models["popularity"]["papers"]["hit@10"][0] == pytest.approx(
+        popularity_hit_rate(tmall_folder, 10), abs=1e-5
+    )
+    for row in models.values():  # a hit in the list whenever recall is positive
+        for protocol in ("all", "new", "papers"):
+            assert row[protocol]["hit@10"][0] >= row[protocol]["recall@10"][0]
+
+
+def pairs_of(path: Path) -> list[tuple[int, int]]:
+    return [tuple(map(int, line.split())) for line in path.read_text().splitlines() if line]
+
+
+def popularity_hit_rate(folder: Path, k: int) -> float:
+    """HR@k of popularity (buyers per item in buy.txt, ties to the lower id) with only
+    each user's buy.txt items excluded, over every user of test.txt: by hand."""
+    buys = pairs_of(folder / "buy.txt")
+    buyers: dict[int, set] = {}
+    for u, i in buys:
+        buyers.setdefault(i, set()).add(u)
+    events = [*buys, *pairs_of(folder / "collect.txt"), *pairs_of(folder / "cart.txt"),
+              *pairs_of(folder / "validation.txt"), *pairs_of(folder / "test.txt")]  # fmt: skip
+    catalogue = sorted({i for _, i in events})
+    ranked = sorted(catalogue, key=lambda i: (-len(buyers.get(i, ())), i))
+    bought = {}
+    for u, i in buys:
+        bought.setdefault(u, set()).add(i)
+    wanted = {}
+    for u, i in pairs_of(folder / "test.txt"):
+        wanted.setdefault(u, set()).add(i)
+    hits = [
+        bool(set([i for i in ranked if i not in bought.get(u, set())][:k]) & items)
+        for u, items in wanted.items()
+    ]
+    return sum(hits) / len(hits)
+
+
+def test_multibehavior_runs_only_the_named_models_in_spawned_workers(tmall_folder, tmp_path):
+    out = tmp_path / "only.json"
+    run(
+        "multibehavior.py", "--data", tmall_folder, "--seeds", 0, 1, "--max-epochs", 2,
+        "--threads", 1, "--jobs", 2, "--only", "lightgcn_all_L2", "mbgcn_unified", "popularity",
+        "--json", out,
+    )  # fmt: skip
+    tmall = json.loads(out.read_text())["tmall"]
+    assert set(tmall["selection_valid_ndcg@10"]) == {"lightgcn_all_L2", "mbgcn_unified"}
+    assert set(tmall["models"]) == {"popularity", "lightgcn_all", "unified_best"}
+    assert len(tmall["models"]["unified_best"]["best_epochs"]) == 2
+    tests = {(t["a"], t["b"]) for t in tmall["paired_ndcg@10"]}
+    assert tests == {("unified_best", "lightgcn_all"), ("unified_best", "popularity")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "multibehavior.py"), "--data", tmall_folder,
+         "--only", "lightgcn", "ease"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--only: unknown lightgcn" in done.stderr
 
 
 def test_multibehavior_needs_some_data():

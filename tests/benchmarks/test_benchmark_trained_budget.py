@@ -80,3 +80,16 @@ def test_bad_invocations_are_refused_with_the_reason(tmp_path):
     other.write_text(json.dumps({"stage": "select", "model": "lightgcn"}))
     done = run("--data", folder, "--model", "ultragcn", "--stage", "final", "--selection", other)
     assert done.returncode != 0 and "not a --stage select record of ultragcn" in done.stderr
+
+
+def test_patience_stops_a_schedule_after_scores_without_a_better_recall(load_benchmark):
+    budget = load_benchmark("trained_budget")
+    scores = iter([0.10, 0.12, 0.11, 0.12, 0.09, 0.30])  # best 0.12 at the 2nd score
+    curve, stopped_by = budget.train_within(
+        lambda: 1.0, 3600.0, 20, lambda: (next(scores), 0.0), 2, "test", patience=3
+    )
+    assert stopped_by == "patience"
+    assert len(curve) == 10  # scores at epochs 2, 4, ..., 10; the 3rd miss in a row ends it
+    assert [row.get("valid_recall@20") for row in curve[1::2]] == [0.10, 0.12, 0.11, 0.12, 0.09]
+    curve, stopped_by = budget.train_within(lambda: 1.0, 3600.0, 4, None, 1, "test")
+    assert (len(curve), stopped_by) == (4, "max_epochs")

@@ -1,11 +1,12 @@
-"""The multi-behaviour variants: a mixture per layer, the cascade, the auxiliary loss."""
+"""The multi-behaviour variants: a mixture per layer, the unified graph refined per
+behaviour, the cascade, the auxiliary loss."""
 
 import pandas as pd
 import pytest
 import torch
 
 from gnnrec_utils.data import temporal_split
-from gnnrec_utils.graph import normalized_adjacency
+from gnnrec_utils.graph import normalized_adjacency, union_adjacency
 from gnnrec_utils.models import CascadeGCN, MultiBehaviorGCN, lightgcn_embedding
 from gnnrec_utils.training import PositiveSet, TrainConfig, bpr_loss, l2_reg, train, train_step
 
@@ -49,6 +50,63 @@ def test_a_mixture_per_layer_starts_equal_to_the_shared_one_and_can_differ(shop)
     expected = (x + first + torch.sparse.mm(adjs["fav"], first)) / 3
     torch.testing.assert_close(torch.cat(per_layer.get_embedding()), expected, atol=1e-5, rtol=1e-4)
     assert "layer_weights=True" in repr(per_layer) and "layer_weights" not in repr(shared)
+
+
+def test_the_union_graph_is_the_graph_of_every_behaviours_events(shop):
+    ev = shop.events[shop.events.behavior.isin(["fav", "cart", "buy"])]
+    expected = normalized_adjacency(ev, shop.num_users, shop.num_items)
+    got = union_adjacency(graphs(shop))
+    torch.testing.assert_close(got.to_dense(), expected.to_dense())
+    assert torch.equal(got.to_dense(), got.to_dense().T)
+    with pytest.raises(ValueError, match="at least one"):
+        union_adjacency({})
+    with pytest.raises(ValueError, match=r"adjs\[1\].*\(3, 3\)"):
+        union_adjacency([torch.eye(3).to_sparse(), torch.eye(4).to_sparse()])
+
+
+def test_the_unified_form_starts_as_lightgcn_on_the_union_and_refines_by_hand(shop):
+    adjs, codes = graphs(shop), no_attributes(shop.num_users, shop.num_items)
+    model = MultiBehaviorGCN(adjs, *codes, embedding_dim=8, num_layers=2, graph="unified")
+    x = torch.cat([model.user_encoder(model.user_codes), model.item_encoder(model.item_codes)])
+    union = union_adjacency(adjs)
+    a1 = torch.sparse.mm(union, x)
+    g = (x + a1 + torch.sparse.mm(union, a1)) / 3  # LightGCN, 2 layers, on the union
+    torch.testing.assert_close(torch.cat(model.get_embedding()), g, atol=1e-6, rtol=1e-5)
+    assert model.behavior_weights() == {"fav": 0.0, "cart": 0.0, "buy": 0.0}
+    with torch.no_grad():
+        model.refine_weights.copy_(torch.tensor([0.5, 0.0, -2.0]))
+    expected = g + 0.5 * torch.sparse.mm(adjs["fav"], g) - 2.0 * torch.sparse.mm(adjs["buy"], g)
+    torch.testing.assert_close(torch.cat(model.get_embedding()), expected, atol=1e-5, rtol=1e-4)
+    # embed() over other graphs rebuilds the union from them
+    torch.testing.assert_close(torch.cat(model.embed(adjs)), expected, atol=1e-5, rtol=1e-4)
+    assert "graph='unified'" in repr(model)
+
+
+def test_the_unified_form_learns_its_refining_weights(shop):
+    split = temporal_split(shop)
+    train_ev = split.train
+    adjs = {
+        b: normalized_adjacency(train_ev[train_ev.behavior == b], shop.num_users, shop.num_items)
+        for b in ("fav", "cart", "buy")
+    }
+    positives = PositiveSet.from_events(
+        train_ev[train_ev.behavior == "buy"], num_users=shop.num_users, num_items=shop.num_items
+    )
+    model = MultiBehaviorGCN(
+        adjs, *no_attributes(shop.num_users, shop.num_items), embedding_dim=8, graph="unified"
+    )
+    train(model, split, positives, TrainConfig(num_epochs=2, batch_size=64, seed=0), progress=False)
+    assert any(w != 0.0 for w in model.behavior_weights().values())
+
+
+def test_the_unified_form_checks_its_arguments(shop):
+    adjs, codes = graphs(shop), no_attributes(shop.num_users, shop.num_items)
+    with pytest.raises(ValueError, match="graph: expected 'mixture' or 'unified', got 'union'"):
+        MultiBehaviorGCN(adjs, *codes, graph="union")
+    with pytest.raises(ValueError, match="layer_weights=True needs graph='mixture'"):
+        MultiBehaviorGCN(adjs, *codes, graph="unified", layer_weights=True)
+    with pytest.raises(ValueError, match="at least one"):
+        MultiBehaviorGCN({}, *codes)
 
 
 def test_cascade_feeds_each_stage_the_last_ones_vectors(shop):
