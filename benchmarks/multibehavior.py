@@ -89,7 +89,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from common import benchmark_parser, data_by_format, emit, set_threads
+from common import benchmark_parser, data_by_format, emit, run_info, set_threads
 
 from gnnrec_utils.data import (
     BEHAVIORS,
@@ -768,6 +768,7 @@ def main(argv: list[str] | None = None) -> dict:
         out[name] = report_task(task, baselines, runs[name], args.seeds)
     out["settings"] = vars(settings) | {"seeds": args.seeds, "only": args.only}
     out["seconds"] = round(time.perf_counter() - start, 1)
+    out["run"] = run_info("multibehavior.py", argv, start)
     print(f"\ntotal {out['seconds']:.0f} s")
     return emit(rounded(out), args.json)
 
