@@ -629,6 +629,7 @@ def train_all(
     Returns ``{task: {candidate: {seed: Run}}}``.
     """
     runs: dict = {name: {} for name in tasks}
+    _WORKER.clear()  # no graphs left from an earlier call under the same task name
     pool = None
     if jobs > 1:
         context = multiprocessing.get_context("spawn")
@@ -669,7 +670,7 @@ def train_all(
         run_all(list(rest))
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     return runs
 
 

@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--save-per-user", type=Path, help="final: write per-user values (.npz)")
     parser.add_argument("--pair-with", type=Path, nargs="+", help="final: other runs' .npz")
     args = parser.parse_args(argv)
+    if args.patience is not None and args.patience < 1:
+        parser.error(f"--patience: expected 1 or more scores, got {args.patience}")
     if args.stage == "final" and args.selection is None:
         parser.error("--stage final needs --selection, the --stage select record")
     set_threads(args.threads)

@@ -758,8 +758,8 @@ for model, m in records["public_gowalla_paper"]["models"].items():  # the filter
 # peaked at 0.1816 after 15 epochs (20.4 minutes) and fell to 0.1467 by epoch 35, where
 # four scores in a row without a better one stopped it (`--patience 4`); at the kit's
 # batch of 32,768 it peaked at 0.1771 within a minute and fell from there. Its training
-# loss went on falling throughout (the record keeps it), so more epochs fit the training
-# pairs better and rank the validation pairs worse. On the same validation users GF-CF
+# loss (BPR plus the contrastive term) went on falling throughout (the record keeps it)
+# while the validation figure fell. On the same validation users GF-CF
 # and BSPM score higher with nothing trained, so on this evidence neither trained model
 # earns its hour; their refit on train + valid and test figures over three seeds
 # (`--stage final`) are still to be recorded.
